@@ -1,0 +1,141 @@
+// The only file that reads process.env. Every setting is parsed and checked here, once, at boot;
+// a present-but-wrong value is an error naming the variable, never a silent fallback to a default.
+
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { ConfigError } from './errors.js'
+
+/** Where the service reads its data from. */
+export type StoreConfig =
+  | {
+      readonly kind: 'redis'
+      /** users Redis: `token:<token> -> <user_id>` */
+      readonly usersUrl: string
+      /** features Redis: `global_features`, `active_features`, `features:user:<id>` */
+      readonly featuresUrl: string
+    }
+  | {
+      readonly kind: 'embedded'
+      /** JSON data file of the in-process development store. */
+      readonly file: string
+    }
+
+/** The service's whole configuration, frozen after parsing. */
+export interface Config {
+  /** TCP port of the HTTP server. */
+  readonly port: number
+  /** Interface to listen on; undefined lets node pick (all interfaces). */
+  readonly host: string | undefined
+  /** Number of cluster workers the primary forks. */
+  readonly workers: number
+  readonly store: StoreConfig
+  /** A Redis command slower than this fails the request with 503 (ms). */
+  readonly redisCommandTimeoutMs: number
+  /** Commands allowed in flight per Redis connection before new requests get 503 at once. */
+  readonly redisMaxPending: number
+  /** Value of `Retry-After` on 503 responses (s). */
+  readonly retryAfterSeconds: number
+  /** Idle keep-alive sockets are closed after this (ms); longer than load balancers' idle timeouts. */
+  readonly keepAliveTimeoutMs: number
+  /** A client must send all request headers within this (ms): cuts slow-loris connections. */
+  readonly headersTimeoutMs: number
+  /** A whole request must arrive within this (ms). */
+  readonly requestTimeoutMs: number
+  /** pino log level. */
+  readonly logLevel: LogLevel
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** The shipped example data: the README's example, so `npm start` serves something at once. */
+// Resolved from the package root so it works from src/ (tests) and dist/ (built) alike.
+export const EXAMPLE_FEATURES_FILE = fileURLToPath(new URL('../src/store/example-features.json', import.meta.url))
+
+/** Defaults, one place, each with its unit. */
+export const DEFAULTS = Object.freeze({
+  port: 5000,
+  redisCommandTimeoutMs: 250, // 250 ms: well under a second, far above a healthy Redis round trip
+  redisMaxPending: 10_000, // commands per connection; bounds memory while Redis stalls
+  retryAfterSeconds: 1, // 1 s: Redis usually comes back in seconds, clients should retry soon
+  keepAliveTimeoutMs: 72_000, // 72 s: above the 60 s idle timeout of common load balancers (AWS ALB, nginx)
+  headersTimeoutMs: 10_000, // 10 s
+  requestTimeoutMs: 30_000, // 30 s
+  logLevel: 'info' as LogLevel,
+})
+
+type Env = Readonly<Record<string, string | undefined>>
+
+/**
+ * Parse the environment into a frozen Config.
+ * @throws ConfigError naming the first bad variable and what it expected.
+ */
+export function loadConfig (env: Env = process.env): Config {
+  const usersUrl = optionalString(env, 'REDIS_USERS_URL')
+  const featuresUrl = optionalString(env, 'REDIS_FEATURES_URL')
+  let store: StoreConfig
+  if (usersUrl !== undefined && featuresUrl !== undefined) {
+    store = { kind: 'redis', usersUrl: redisUrl('REDIS_USERS_URL', usersUrl), featuresUrl: redisUrl('REDIS_FEATURES_URL', featuresUrl) }
+  } else if (usersUrl === undefined && featuresUrl === undefined) {
+    store = { kind: 'embedded', file: optionalString(env, 'FEATURES_FILE') ?? EXAMPLE_FEATURES_FILE }
+  } else {
+    const missing = usersUrl === undefined ? 'REDIS_USERS_URL' : 'REDIS_FEATURES_URL'
+    const present = usersUrl === undefined ? 'REDIS_FEATURES_URL' : 'REDIS_USERS_URL'
+    throw new ConfigError(missing, `set together with ${present} (or unset both to use the embedded store)`)
+  }
+
+  const logLevel = optionalString(env, 'LOG_LEVEL') ?? DEFAULTS.logLevel
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new ConfigError('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`)
+  }
+
+  return Object.freeze({
+    port: integer(env, 'PORT', DEFAULTS.port, 0, 65_535),
+    host: optionalString(env, 'HOST'),
+    workers: integer(env, 'WORKERS', availableParallelism(), 1, 1024),
+    store: Object.freeze(store),
+    redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', DEFAULTS.redisCommandTimeoutMs, 1, 60_000),
+    redisMaxPending: integer(env, 'REDIS_MAX_PENDING', DEFAULTS.redisMaxPending, 1, 1_000_000),
+    retryAfterSeconds: integer(env, 'RETRY_AFTER_SECONDS', DEFAULTS.retryAfterSeconds, 0, 3600),
+    keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', DEFAULTS.keepAliveTimeoutMs, 1, 3_600_000),
+    headersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', DEFAULTS.headersTimeoutMs, 1, 3_600_000),
+    requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', DEFAULTS.requestTimeoutMs, 1, 3_600_000),
+    logLevel: logLevel as LogLevel,
+  })
+}
+
+// An empty variable counts as unset: `PORT= npm start` is how shells unset in one command.
+function optionalString (env: Env, name: string): string | undefined {
+  const value = env[name]
+  return value === undefined || value === '' ? undefined : value
+}
+
+function integer (env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optionalString(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new ConfigError(name, `an integer from ${min} to ${max}, got ${raw}`)
+  return value
+}
+
+function redisUrl (name: string, raw: string): string {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(name, `a redis:// or rediss:// URL, got ${JSON.stringify(redact(raw))}`)
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError(name, `a redis:// or rediss:// URL, got protocol ${JSON.stringify(url.protocol)}`)
+  }
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d+$/.test(url.pathname)) {
+    throw new ConfigError(name, `a database number as the URL path (redis://host:6379/0), got ${JSON.stringify(url.pathname)}`)
+  }
+  return raw
+}
+
+// A URL that fails to parse may still hold a password: never echo it whole.
+function redact (raw: string): string {
+  return raw.replace(/\/\/[^@/]*@/, '//***@')
+}

@@ -1,0 +1,84 @@
+// One registry for every error the service can report. Code branches on `code`, never on message text.
+// HTTP errors carry the status and the client-facing JSON body, serialised once here so the hot path
+// only writes a ready buffer. Clients see `key` and `message`; details go to the log only.
+
+/** Definition of an error a client can receive. */
+export interface HttpErrorDef {
+  /** Stable internal code, used in logs and in code. */
+  readonly code: string
+  readonly statusCode: number
+  /** Stable machine-readable key in the JSON body (existing clients match on it). */
+  readonly key: string
+  /** Human-readable message in the JSON body. */
+  readonly message: string
+  /** Pre-serialised `{"key":...,"message":...}` body. */
+  readonly body: Buffer
+}
+
+function def (code: string, statusCode: number, key: string, message: string): HttpErrorDef {
+  return Object.freeze({ code, statusCode, key, message, body: Buffer.from(JSON.stringify({ key, message })) })
+}
+
+/** Every error a client can receive, by code. README "Errors" documents each one (a test checks). */
+export const HTTP_ERRORS = Object.freeze({
+  TF_ERR_UNAUTHORIZED: def('TF_ERR_UNAUTHORIZED', 401, 'auth_error', 'Unauthorized'),
+  TF_ERR_AUTH_SCHEME: def('TF_ERR_AUTH_SCHEME', 400, 'invalid_authorization',
+    'Authorization must use the Bearer or Basic scheme'),
+  TF_ERR_AUTH_BASE64: def('TF_ERR_AUTH_BASE64', 400, 'invalid_authorization',
+    'Basic credentials must be base64 of "user:token"'),
+  TF_ERR_AUTH_EMPTY_TOKEN: def('TF_ERR_AUTH_EMPTY_TOKEN', 400, 'invalid_authorization',
+    'The token is empty'),
+  TF_ERR_AUTH_TOKEN_TOO_LONG: def('TF_ERR_AUTH_TOKEN_TOO_LONG', 400, 'invalid_authorization',
+    'The token is longer than 1024 bytes'),
+  TF_ERR_AUTH_TOKEN_CHARS: def('TF_ERR_AUTH_TOKEN_CHARS', 400, 'invalid_authorization',
+    'The token contains control characters'),
+  TF_ERR_NOT_FOUND: def('TF_ERR_NOT_FOUND', 404, 'url_not_found_error', 'URL not found'),
+  TF_ERR_METHOD_NOT_ALLOWED: def('TF_ERR_METHOD_NOT_ALLOWED', 405, 'method_not_allowed', 'Method not allowed'),
+  TF_ERR_BAD_REQUEST: def('TF_ERR_BAD_REQUEST', 400, 'bad_request', 'Malformed HTTP request'),
+  TF_ERR_REQUEST_TIMEOUT: def('TF_ERR_REQUEST_TIMEOUT', 408, 'request_timeout', 'The request took too long to arrive'),
+  TF_ERR_HEADERS_TOO_LARGE: def('TF_ERR_HEADERS_TOO_LARGE', 431, 'headers_too_large',
+    'Request headers are too large'),
+  TF_ERR_INTERNAL: def('TF_ERR_INTERNAL', 500, 'internal_server_error', 'Internal server error'),
+  TF_ERR_SERVICE_UNAVAILABLE: def('TF_ERR_SERVICE_UNAVAILABLE', 503, 'service_unavailable',
+    'The feature store is unavailable, retry later'),
+})
+
+export type HttpErrorCode = keyof typeof HTTP_ERRORS
+
+/** An error that maps to a client response. Thrown by stores and auth, turned into a reply by the server. */
+export class HttpError extends Error {
+  readonly code: HttpErrorCode
+  readonly def: HttpErrorDef
+
+  constructor (code: HttpErrorCode, options?: { cause?: unknown }) {
+    const d = HTTP_ERRORS[code]
+    super(d.message, options)
+    this.name = 'HttpError'
+    this.code = code
+    this.def = d
+  }
+}
+
+/** A bad environment variable. Stops the process before it forks, naming the variable. */
+export class ConfigError extends Error {
+  readonly code = 'TF_ERR_CONFIG'
+  readonly variable: string
+
+  constructor (variable: string, expected: string) {
+    super(`${variable}: expected ${expected}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
+/** A bad data file for the embedded store: names the file and the problem. */
+export class DataFileError extends Error {
+  readonly code = 'TF_ERR_DATA_FILE'
+  readonly file: string
+
+  constructor (file: string, problem: string, options?: { cause?: unknown }) {
+    super(`${file}: ${problem}`, options)
+    this.name = 'DataFileError'
+    this.file = file
+  }
+}

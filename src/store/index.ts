@@ -1,0 +1,17 @@
+// Picks the store the configuration asks for.
+
+import type { Logger } from 'pino'
+import type { Config } from '../config.js'
+import { EmbeddedStore } from './embedded.js'
+import { RedisStore } from './redis.js'
+import type { FeatureStore } from './store.js'
+
+export type { FeatureStore } from './store.js'
+
+/** Create the configured store. @throws DataFileError for a bad embedded data file */
+export function createStore (config: Config, log: Logger): FeatureStore {
+  const store = config.store
+  return store.kind === 'redis'
+    ? new RedisStore({ ...config, store }, log)
+    : new EmbeddedStore(store.file, log)
+}

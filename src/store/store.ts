@@ -1,0 +1,17 @@
+// The contract every feature store fulfils. Two implementations: Redis (production) and embedded
+// (development, read from a JSON file). Sentinel/Cluster connections will be new implementations here.
+
+/** A source of users and features. Methods reject with HttpError (503 or 500) on store failure. */
+export interface FeatureStore {
+  /** 'redis' or 'embedded', for logs and readiness. */
+  readonly kind: 'redis' | 'embedded'
+  /** The user id the token belongs to, or null for an unknown token. */
+  userIdForToken (token: string): Promise<string | null>
+  /**
+   * The features a caller sees, sorted ascending.
+   * @param userId the caller's user id, or null for an anonymous caller
+   */
+  featuresFor (userId: string | null): Promise<string[]>
+  /** Release connections, file watchers and timers. Idempotent. */
+  close (): Promise<void>
+}

@@ -1,0 +1,15 @@
+// Run before the tests: the integration suites need a real redis-server (>= 6.2) on PATH.
+import { execFileSync } from 'node:child_process'
+
+let version
+try {
+  version = execFileSync('redis-server', ['--version'], { encoding: 'utf8' })
+} catch {
+  console.error('tideflags tests need redis-server (Redis >= 6.2) on PATH: apt-get install redis-server (or see README "Tests")')
+  process.exit(1)
+}
+const match = /v=(\d+)\.(\d+)/.exec(version)
+if (match === null || Number(match[1]) * 100 + Number(match[2]) < 602) {
+  console.error(`tideflags tests need Redis >= 6.2; found: ${version.trim()}`)
+  process.exit(1)
+}
