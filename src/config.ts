@@ -43,6 +43,16 @@ export interface Config {
   readonly requestTimeoutMs: number
   /** pino log level. */
   readonly logLevel: LogLevel
+  /** A draining worker (or the whole cluster) that has not exited after this is forced out with code 1 (ms). */
+  readonly shutdownTimeoutMs: number
+  /** Log one line per request (method, path, status, duration; never headers or query). */
+  readonly accessLog: boolean
+  /**
+   * Whether this worker's /metrics asks the cluster primary for the whole cluster's numbers.
+   * Set by our primary when it forks (TIDEFLAGS_CLUSTER_METRICS=1), not by operators: under pm2's
+   * cluster mode there is no primary of ours to ask, and each worker answers with its own numbers.
+   */
+  readonly clusterMetrics: boolean
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -62,6 +72,8 @@ export const DEFAULTS = Object.freeze({
   headersTimeoutMs: 10_000, // 10 s
   requestTimeoutMs: 30_000, // 30 s
   logLevel: 'info' as LogLevel,
+  shutdownTimeoutMs: 10_000, // 10 s: far above one request's worst case (request timeout aside), below pm2's kill_timeout
+  accessLog: false,
 })
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -101,6 +113,9 @@ export function loadConfig (env: Env = process.env): Config {
     headersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', DEFAULTS.headersTimeoutMs, 1, 3_600_000),
     requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', DEFAULTS.requestTimeoutMs, 1, 3_600_000),
     logLevel: logLevel as LogLevel,
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs, 1, 3_600_000),
+    accessLog: boolean(env, 'ACCESS_LOG', DEFAULTS.accessLog),
+    clusterMetrics: boolean(env, 'TIDEFLAGS_CLUSTER_METRICS', false),
   })
 }
 
@@ -117,6 +132,14 @@ function integer (env: Env, name: string, fallback: number, min: number, max: nu
   const value = Number(raw)
   if (value < min || value > max) throw new ConfigError(name, `an integer from ${min} to ${max}, got ${raw}`)
   return value
+}
+
+function boolean (env: Env, name: string, fallback: boolean): boolean {
+  const raw = optionalString(env, name)
+  if (raw === undefined) return fallback
+  if (raw === '1' || raw === 'true') return true
+  if (raw === '0' || raw === 'false') return false
+  throw new ConfigError(name, `1, true, 0 or false, got ${JSON.stringify(raw)}`)
 }
 
 function redisUrl (name: string, raw: string): string {

@@ -41,6 +41,12 @@ export const HTTP_ERRORS = Object.freeze({
   TF_ERR_INTERNAL: def('TF_ERR_INTERNAL', 500, 'internal_server_error', 'Internal server error'),
   TF_ERR_SERVICE_UNAVAILABLE: def('TF_ERR_SERVICE_UNAVAILABLE', 503, 'service_unavailable',
     'The feature store is unavailable, retry later'),
+  TF_ERR_SHUTTING_DOWN: def('TF_ERR_SHUTTING_DOWN', 503, 'service_unavailable',
+    'This server is shutting down, retry'),
+  TF_ERR_NOT_READY: def('TF_ERR_NOT_READY', 503, 'not_ready',
+    'The feature store cannot be reached, or this server is draining'),
+  TF_ERR_METRICS_UNAVAILABLE: def('TF_ERR_METRICS_UNAVAILABLE', 503, 'metrics_unavailable',
+    'Cluster metrics could not be collected, retry'),
 })
 
 export type HttpErrorCode = keyof typeof HTTP_ERRORS

@@ -1,13 +1,21 @@
 // The cluster primary: forks one worker per CPU (or WORKERS), replaces a worker that dies unexpectedly
-// with a backoff, and stops them on a signal. It never touches HTTP or Redis.
+// with a backoff, rolls the workers over on SIGHUP, relays cluster-wide metrics to the worker that
+// asks, and stops them all on SIGTERM/SIGINT. It never touches HTTP or Redis: every action is a
+// reaction to a signal or a worker message, dispatched through the table below.
 
 import cluster, { type Worker } from 'node:cluster'
 import { RestartBackoff } from './backoff.js'
 import type { Config } from './config.js'
+import { isMetricsRequest, READY, SHUTDOWN, type MetricsResponse } from './ipc.js'
 import { createLogger } from './logger.js'
+import { ClusterMetrics } from './metrics.js'
+import { rollingRestart, whenReady } from './rolling-restart.js'
 import { loadDataFile } from './store/embedded.js'
 
-const SHUTDOWN_DEADLINE_MS = 10_000 // 10 s: workers still running then are killed
+// The primary's own deadline leaves the workers time to hit theirs first and report it.
+const PRIMARY_DEADLINE_MARGIN_MS = 1_000 // 1 s
+// A replacement worker waits up to 5 s for Redis, then listens; 15 s covers that and a slow start.
+const READY_TIMEOUT_MS = 15_000 // 15 s
 
 /** Validate what must be valid before forking, then fork and supervise the workers. */
 export function runPrimary (config: Config): void {
@@ -22,40 +30,92 @@ export function runPrimary (config: Config): void {
   }
 
   const backoff = new RestartBackoff()
+  const metrics = new ClusterMetrics()
+  // Workers we asked to exit: their exit is planned and must not be answered with a fork.
+  const retired = new WeakSet<Worker>()
   let stopping = false
+  let rolling = false
+  let exitCode = 0
+
+  // Workers ask the primary for the cluster's metrics; it tells them which metrics are cluster-wide.
+  const fork = (): Worker => cluster.fork({ TIDEFLAGS_CLUSTER_METRICS: '1' })
+  const retire = (worker: Worker): void => {
+    retired.add(worker)
+    if (worker.isConnected()) worker.send(SHUTDOWN)
+  }
+  // A worker that just exited may still be listed until its IPC channel closes: count the living.
+  const workers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead())
+
+  const handlers: Record<string, (worker: Worker, message: unknown) => void> = {
+    'tideflags:metrics-req': (worker, message) => {
+      if (!isMetricsRequest(message)) return
+      const reply = (answer: MetricsResponse): void => { if (worker.isConnected()) worker.send(answer) }
+      metrics.text().then(
+        (text) => reply({ type: 'tideflags:metrics-res', id: message.id, text }),
+        (err: Error) => reply({ type: 'tideflags:metrics-res', id: message.id, error: err.message }),
+      )
+    },
+  }
+  cluster.on('message', (worker: Worker, message: unknown) => {
+    const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined
+    if (typeof type === 'string') handlers[type]?.(worker, message)
+  })
 
   cluster.on('exit', (worker: Worker, code: number | null, signal: string | null) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
+      if (code !== 0) exitCode = 1
+      if (workers().length === 0) process.exit(exitCode)
       return
     }
-    if (worker.exitedAfterDisconnect) return
+    if (retired.has(worker) || worker.exitedAfterDisconnect) return
     const delay = backoff.crashed()
     log.warn({ worker: worker.process.pid, code, signal, restartInMs: delay }, 'worker died unexpectedly; replacing it')
-    setTimeout(() => { if (!stopping) cluster.fork() }, delay).unref()
+    setTimeout(() => { if (!stopping) fork() }, delay).unref()
   })
 
   function stop (signal: string): void {
     if (stopping) {
       // A second signal: the operator wants out now.
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL')
-      process.exit(1)
+      for (const worker of workers()) worker.process.kill('SIGKILL')
+      process.exit(130)
     }
     stopping = true
     log.info({ signal }, 'stopping workers')
+    const deadlineMs = config.shutdownTimeoutMs + PRIMARY_DEADLINE_MARGIN_MS
     setTimeout(() => {
-      log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'workers did not stop in time; killing them')
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL')
+      log.error({ deadlineMs }, 'workers did not stop in time; killing them')
+      for (const worker of workers()) worker.process.kill('SIGKILL')
       process.exit(1)
-    }, SHUTDOWN_DEADLINE_MS).unref()
-    const workers = Object.values(cluster.workers ?? {})
-    if (workers.length === 0) process.exit(0)
-    for (const worker of workers) {
-      if (worker?.isConnected() === true) worker.send('tideflags:shutdown')
-    }
+    }, deadlineMs).unref()
+    const current = workers()
+    if (current.length === 0) process.exit(0)
+    for (const worker of current) retire(worker)
   }
+
+  function roll (): void {
+    if (stopping) return
+    if (rolling) {
+      log.warn('rolling restart already in progress; SIGHUP ignored')
+      return
+    }
+    rolling = true
+    const old = workers()
+    log.info({ workers: old.length }, 'rolling restart begins')
+    rollingRestart(old, { fork, retire, readyTimeoutMs: READY_TIMEOUT_MS, cancelled: () => stopping }).then((result) => {
+      rolling = false
+      if (result.aborted === undefined) log.info(result, 'rolling restart done')
+      else log.error(result, 'rolling restart stopped early; remaining workers keep serving')
+    }, /* c8 ignore next */ (err: unknown) => { rolling = false; log.error({ err }, 'rolling restart failed') })
+  }
+
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGHUP', roll)
 
-  for (let i = 0; i < config.workers; i++) cluster.fork()
+  const initial = Array.from({ length: config.workers }, fork)
+  void Promise.all(initial.map(async (w) => await whenReady(w, READY_TIMEOUT_MS))).then((ready) => {
+    log.info({ ready: ready.filter(Boolean).length, workers: config.workers }, 'service ready')
+    // For a supervisor that waits for it (pm2 fork mode with wait_ready).
+    if (ready.every(Boolean)) process.send?.(READY)
+  })
 }

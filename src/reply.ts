@@ -11,9 +11,12 @@ type Headers = Record<string, string | number>
 export class Replier {
   readonly #headers = new Map<HttpErrorDef, Headers>()
   readonly #log: Logger
+  readonly #onFailure: ((err: unknown) => void) | undefined
 
-  constructor (config: Pick<Config, 'retryAfterSeconds'>, log: Logger) {
+  /** @param onFailure sees every failed request's error (metrics count Redis failures by kind) */
+  constructor (config: Pick<Config, 'retryAfterSeconds'>, log: Logger, onFailure?: (err: unknown) => void) {
     this.#log = log
+    this.#onFailure = onFailure
     for (const def of Object.values(HTTP_ERRORS)) {
       const headers: Headers = {
         'content-type': 'application/json',
@@ -39,6 +42,7 @@ export class Replier {
    * answered as such; anything else is a bug, logged with its stack, answered 500. Never throws.
    */
   failure (res: ServerResponse, err: unknown): void {
+    this.#onFailure?.(err)
     let def: HttpErrorDef
     if (err instanceof HttpError) {
       def = err.def

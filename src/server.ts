@@ -5,8 +5,12 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { HTTP_ERRORS, type HttpErrorDef } from './errors.js'
 import { featuresRoute } from './features.js'
+import { healthRoutes, readinessProbe } from './health.js'
+import { instrument } from './instrument.js'
+import { Metrics, metricsRoute } from './metrics.js'
 import { Replier } from './reply.js'
 import { createRouter } from './router.js'
+import { Drain } from './shutdown.js'
 import type { FeatureStore } from './store/index.js'
 
 // Written straight to the socket: node has no response object for a request it could not parse.
@@ -21,17 +25,40 @@ const BAD_REQUEST = rawResponse(HTTP_ERRORS.TF_ERR_BAD_REQUEST, 'Bad Request')
 const REQUEST_TIMEOUT = rawResponse(HTTP_ERRORS.TF_ERR_REQUEST_TIMEOUT, 'Request Timeout')
 const HEADERS_TOO_LARGE = rawResponse(HTTP_ERRORS.TF_ERR_HEADERS_TOO_LARGE, 'Request Header Fields Too Large')
 
+/** The operations parts a worker shares with its server; tests may omit them. */
+export interface ServerOps {
+  readonly drain: Drain
+  readonly metrics: Metrics
+  readonly probe: () => Promise<boolean>
+  /** The access logger; undefined keeps the access log off. */
+  readonly accessLog: Logger | undefined
+}
+
+/** The paths the server routes; metrics label anything else `unmatched`. */
+export const ROUTE_PATHS: readonly string[] = ['/features', '/healthz', '/readyz', '/metrics']
+
 /** Create (not start) the HTTP server for a store. */
-export function createServer (config: Config, store: FeatureStore, log: Logger): Server {
-  const replier = new Replier(config, log)
-  const routes = [featuresRoute(store, replier)]
+export function createServer (config: Config, store: FeatureStore, log: Logger, ops?: ServerOps): Server {
+  const { drain, metrics, probe, accessLog } = ops ?? {
+    drain: new Drain(),
+    metrics: new Metrics(ROUTE_PATHS, { defaultMetrics: false }),
+    probe: readinessProbe(store),
+    accessLog: undefined,
+  }
+  const replier = new Replier(config, log, (err) => metrics.failure(err))
+  const routes = [
+    featuresRoute(store, replier),
+    ...healthRoutes(probe, drain, replier),
+    metricsRoute(metrics, config, replier),
+  ]
+  const listener = instrument(createRouter(routes, replier), { drain, metrics, replier, accessLog })
   const server = createHttpServer({
     keepAliveTimeout: config.keepAliveTimeoutMs,
     // node requires headersTimeout <= requestTimeout; a request that cannot finish its headers in
     // time is cut (slow loris), with 408.
     headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
     requestTimeout: config.requestTimeoutMs,
-  }, createRouter(routes, replier))
+  }, listener)
   // A malformed request (bad header bytes, oversized headers -> 431) is answered by node itself;
   // without this listener such a socket error would be unhandled.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {

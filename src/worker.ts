@@ -1,34 +1,39 @@
-// One cluster worker: the store, the HTTP server, and an orderly exit.
+// One cluster worker: the store, the HTTP server, metrics, and an orderly exit.
 
+import { createAccessLog } from './access-log.js'
 import type { Config } from './config.js'
+import { readinessProbe, waitForStore } from './health.js'
+import { READY, SHUTDOWN } from './ipc.js'
 import { createLogger } from './logger.js'
-import { createServer } from './server.js'
+import { answerPrimaryScrapes, Metrics } from './metrics.js'
+import { createServer, ROUTE_PATHS } from './server.js'
+import { createShutdown, Drain } from './shutdown.js'
 import { createStore } from './store/index.js'
+
+const STORE_WAIT_MS = 5_000 // 5 s: how long a new worker waits for Redis before listening anyway
 
 /** Start serving; resolves once listening. */
 export async function runWorker (config: Config): Promise<void> {
   const log = createLogger(config, 'worker')
   const store = createStore(config, log)
-  const server = createServer(config, store, log)
+  const drain = new Drain()
+  const metrics = new Metrics(ROUTE_PATHS)
+  answerPrimaryScrapes(metrics)
+  const probe = readinessProbe(store)
+  const server = createServer(config, store, log, { drain, metrics, probe, accessLog: createAccessLog(config, log) })
 
-  let closing = false
-  async function shutdown (reason: string): Promise<void> {
-    if (closing) return
-    closing = true
-    log.info({ reason }, 'worker shutting down')
-    // Stop accepting, let in-flight requests finish, drop idle keep-alive sockets.
-    server.close()
-    server.closeIdleConnections()
-    await new Promise<void>((resolve) => server.once('close', resolve))
-    await store.close()
-    process.exit(0)
-  }
-  process.on('SIGTERM', () => { void shutdown('SIGTERM') })
-  process.on('SIGINT', () => { void shutdown('SIGINT') })
+  const shutdown = createShutdown({ server, store, drain, log, timeoutMs: config.shutdownTimeoutMs })
+  // Ctrl-C signals the whole process group: the worker drains on its own signal, and the primary's
+  // message that follows is ignored as a repeat. Only a repeated signal means "exit now".
+  process.on('SIGTERM', () => shutdown('SIGTERM', true))
+  process.on('SIGINT', () => shutdown('SIGINT', true))
   process.on('message', (message: unknown) => {
-    if (message === 'tideflags:shutdown') void shutdown('primary')
+    if (message === SHUTDOWN) shutdown('primary')
   })
+  // The parent (our primary or pm2) is gone: nobody routes connections here any more.
+  process.on('disconnect', () => shutdown('parent disconnected'))
 
+  if (!(await waitForStore(probe, STORE_WAIT_MS))) log.warn('feature store not reachable yet; listening anyway (503 until it is)')
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => {
@@ -37,4 +42,6 @@ export async function runWorker (config: Config): Promise<void> {
     })
   })
   log.info({ port: config.port, store: store.kind }, 'worker listening')
+  // pm2 (wait_ready) and our primary both wait for this before retiring the worker it replaces.
+  process.send?.(READY)
 }
