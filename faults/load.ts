@@ -21,6 +21,8 @@ export interface LoadResult {
   readonly timeouts: number
   readonly maxLatencyMs: number
   readonly errorTimes: number[]
+  /** error code -> count, e.g. ECONNRESET */
+  readonly errorCodes: Record<string, number>
 }
 
 /** Options of a load run. */
@@ -39,19 +41,25 @@ export async function load (options: LoadOptions): Promise<LoadResult> {
   const samples: Sample[] = []
   const errorTimes: number[] = []
   const started = Date.now()
-  const instance = autocannon({
-    url: options.url,
-    connections: options.connections ?? 20,
-    duration: options.seconds,
-    timeout: options.timeout ?? 5,
-    headers: options.headers,
-    requests: options.requests,
+  const errorCodes: Record<string, number> = {}
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon({
+      url: options.url,
+      connections: options.connections ?? 20,
+      duration: options.seconds,
+      timeout: options.timeout ?? 5,
+      headers: options.headers,
+      requests: options.requests,
+    }, (err, res) => { if (err !== null && err !== undefined) reject(err as Error); else resolve(res) })
+    instance.on('response', (_client: unknown, status: number, _bytes: number, latency: number) => {
+      samples.push({ at: Date.now() - started, status, latency })
+    })
+    instance.on('reqError', (err: NodeJS.ErrnoException) => {
+      errorTimes.push(Date.now() - started)
+      const code = err.code ?? err.message
+      errorCodes[code] = (errorCodes[code] ?? 0) + 1
+    })
   })
-  instance.on('response', (_client: unknown, status: number, _bytes: number, latency: number) => {
-    samples.push({ at: Date.now() - started, status, latency })
-  })
-  instance.on('reqError', () => { errorTimes.push(Date.now() - started) })
-  const result = await instance
   return {
     sent: result.requests.sent,
     samples,
@@ -60,12 +68,16 @@ export async function load (options: LoadOptions): Promise<LoadResult> {
     timeouts: result.timeouts,
     maxLatencyMs: result.latency.max,
     errorTimes,
+    errorCodes,
   }
 }
 
 /** One line for the test log and the report. */
 export function summary (name: string, r: LoadResult, extra: Record<string, unknown> = {}): string {
-  return `${name}: sent=${r.sent} responses=${r.samples.length} non2xx=${r.non2xx} errors=${r.errors} ` +
+  const non2xx: Record<number, number> = {}
+  for (const s of r.samples) if (s.status >= 300) non2xx[s.status] = (non2xx[s.status] ?? 0) + 1
+  return `${name}: sent=${r.sent} responses=${r.samples.length} non2xx=${r.non2xx} ${JSON.stringify(non2xx)} ` +
+    `errors=${r.errors} ${JSON.stringify(r.errorCodes)} first/last error at ms=${r.errorTimes[0] ?? '-'}/${r.errorTimes.at(-1) ?? '-'} ` +
     `timeouts=${r.timeouts} maxLatencyMs=${r.maxLatencyMs}` +
     Object.entries(extra).map(([k, v]) => ` ${k}=${String(v)}`).join('')
 }

@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type autocannon from 'autocannon'
 import t from 'tap'
 import { loadExample, RedisServer } from '../test/helpers/redis-server.js'
 import { startService } from '../test/helpers/service.js'
@@ -33,7 +34,7 @@ t.test('minutes of mixed good and bad requests leave worker memory flat', async 
   t.teardown(async () => { await service.stop(); await users.stop(); await features.stop() })
   const pids = service.logs.filter((l) => l.msg === 'worker listening').map((l) => l.pid as number)
 
-  const requests = [
+  const requests: autocannon.Request[] = [
     { method: 'GET', path: '/features' },
     { method: 'GET', path: '/features', headers: { authorization: 'Bearer 1234' } },
     { method: 'GET', path: '/features', headers: { authorization: basic('app', '1234') } },

@@ -17,7 +17,7 @@ import type { Logger } from 'pino'
 import type { FeatureStore } from './store/index.js'
 
 /** How long draining workers still answer requests on open connections (ms). */
-export const HANDOFF_MS = 1_000 // 1 s: a busy keep-alive client sends its next request within milliseconds
+export const HANDOFF_MS = 2_000 // 2 s: a busy keep-alive client sends its next request within milliseconds; the rest is margin for a loaded machine
 
 /** Where a worker is in its life; read on every request, so a plain field. */
 export class Drain {

@@ -9,7 +9,7 @@ import t from 'tap'
 import { loadConfig } from '../../src/config.js'
 import { Metrics } from '../../src/metrics.js'
 import { createServer, ROUTE_PATHS } from '../../src/server.js'
-import { readinessProbe } from '../../src/health.js'
+import { readinessProbe, waitForStore } from '../../src/health.js'
 import { Drain } from '../../src/shutdown.js'
 import { RedisStore } from '../../src/store/redis.js'
 import { freePort, loadExample, RedisServer } from '../helpers/redis-server.js'
@@ -42,7 +42,9 @@ async function serve (users: string, features: string, env: Record<string, strin
   const log = pino({ level: 'silent' })
   const store = new RedisStore({ ...config, store: config.store as { kind: 'redis', usersUrl: string, featuresUrl: string } }, log)
   const metrics = new Metrics(ROUTE_PATHS, { defaultMetrics: false })
-  const server = createServer(config, store, log, { drain: new Drain(), metrics, probe: readinessProbe(store), accessLog: undefined })
+  const probe = readinessProbe(store)
+  const server = createServer(config, store, log, { drain: new Drain(), metrics, probe, accessLog: undefined })
+  await waitForStore(probe, 1_000) // as a worker does before it listens
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   return { port: (server.address() as { port: number }).port, server, store, metrics }

@@ -1,0 +1,136 @@
+// The service's life as an operator sees it: real `node dist/main.js` processes, signalled.
+
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { request } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import { freePort, loadExample, RedisServer } from '../helpers/redis-server.js'
+import { MAIN, startService } from '../helpers/service.js'
+
+async function get (url: string, headers: Record<string, string> = {}): Promise<{ status: number, body: string }> {
+  return await new Promise((resolve, reject) => {
+    request(url, { agent: false, headers }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => { body += c })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    }).on('error', reject).end()
+  })
+}
+
+async function redis (): Promise<{ server: RedisServer, env: Record<string, string> }> {
+  const server = await new RedisServer().start()
+  const c = server.client()
+  await loadExample(c, c)
+  c.disconnect()
+  return { server, env: { REDIS_USERS_URL: server.url, REDIS_FEATURES_URL: server.url } }
+}
+
+t.test('SIGTERM lets in-flight requests finish, then exits 0 within the deadline', async (t) => {
+  const { server, env } = await redis()
+  const service = await startService({ ...env, REDIS_COMMAND_TIMEOUT_MS: '5000', SHUTDOWN_TIMEOUT_MS: '4000' }, 2)
+  t.teardown(async () => { await service.stop(); await server.stop() })
+  server.pause() // the requests below wait for Redis: they are in flight when the signal comes
+  const inflight = Array.from({ length: 6 }, async () => await get(`${service.url}/features`, { authorization: 'Bearer 1234' }))
+  await sleep(300)
+  const t0 = Date.now()
+  service.process.kill('SIGTERM')
+  await sleep(500)
+  server.resume()
+  const [code] = await once(service.process, 'exit') as [number | null]
+  const elapsed = Date.now() - t0
+  const answers = await Promise.all(inflight)
+  t.same(answers.map((a) => a.status), Array(6).fill(200), 'every in-flight request finished with 200')
+  t.equal(code, 0, 'exit code 0')
+  t.ok(elapsed >= 500 && elapsed < 4_000, `exited after ${elapsed} ms: after the requests, before the deadline`)
+})
+
+t.test('a second SIGTERM while draining exits at once', async (t) => {
+  const { server, env } = await redis()
+  const service = await startService({ ...env, REDIS_COMMAND_TIMEOUT_MS: '10000', SHUTDOWN_TIMEOUT_MS: '9000' }, 1)
+  t.teardown(async () => { await service.stop(); await server.stop() })
+  server.pause()
+  const stuck = get(`${service.url}/features`).catch(() => undefined)
+  await sleep(300)
+  service.process.kill('SIGTERM')
+  await sleep(300)
+  const t0 = Date.now()
+  service.process.kill('SIGTERM')
+  const [code] = await once(service.process, 'exit') as [number | null]
+  t.equal(code, 130, 'exit code 130')
+  t.ok(Date.now() - t0 < 1_000, 'at once, not at the 9 s deadline')
+  void stuck
+})
+
+t.test('Ctrl-C (SIGINT to the whole process group) drains primary and workers and exits 0', async (t) => {
+  const port = await freePort()
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, NODE_V8_COVERAGE: '', PORT: String(port), HOST: '127.0.0.1', WORKERS: '2' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, as a terminal would make
+  })
+  t.teardown(() => { if (child.exitCode === null) process.kill(-(child.pid as number), 'SIGKILL') })
+  let out = ''
+  child.stdout.setEncoding('utf8')
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk
+      if (out.split('"service ready"').length > 1) resolve()
+    })
+  })
+  t.equal((await get(`http://127.0.0.1:${port}/features`)).status, 200, 'serving')
+  const t0 = Date.now()
+  process.kill(-(child.pid as number), 'SIGINT')
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal(code, 0, 'exit code 0, not the 130 of a second signal')
+  t.ok(Date.now() - t0 < 3_000, 'promptly')
+  t.equal(out.split('"worker drained"').length - 1, 2, 'both workers drained')
+})
+
+t.test('SIGHUP replaces every worker one at a time while the service keeps answering', async (t) => {
+  const service = await startService({}, 2)
+  t.teardown(async () => { await service.stop() })
+  const before = service.logs.filter((l) => l.msg === 'worker listening').map((l) => l.pid)
+  service.process.kill('SIGHUP')
+  await sleep(50) // signals of one kind do not queue: let the first be taken before the second
+  service.process.kill('SIGHUP') // a second one during the roll is ignored, not stacked
+  await service.waitForLog((l) => l.msg === 'rolling restart done', 1, 20_000)
+  const after = service.logs.filter((l) => l.msg === 'worker listening').map((l) => l.pid).filter((p) => !before.includes(p))
+  t.equal(after.length, 2, 'two new workers')
+  t.ok(service.logs.some((l) => l.msg === 'rolling restart already in progress; SIGHUP ignored'), 'the repeated SIGHUP was ignored')
+  t.equal((await get(`${service.url}/features`)).status, 200, 'serving after the roll')
+  t.notOk(service.logs.some((l) => l.msg === 'worker died unexpectedly; replacing it'), 'retired workers were not taken for crashes')
+  t.equal(await service.stop(), 0, 'stops cleanly afterwards')
+})
+
+t.test('one /metrics scrape returns the whole cluster, whichever worker answers', async (t) => {
+  const service = await startService({}, 2)
+  t.teardown(async () => { await service.stop() })
+  // A new connection per request: the primary's round-robin spreads them over both workers.
+  for (let i = 0; i < 40; i++) t.equal((await get(`${service.url}/features`)).status, 200)
+  for (let i = 0; i < 4; i++) {
+    const scrape = await get(`${service.url}/metrics`)
+    t.equal(scrape.status, 200)
+    t.match(scrape.body, 'tideflags_http_requests_total{route="/features",status="200"} 40', `scrape ${i + 1} counts all 40`)
+    t.match(scrape.body, /process_resident_memory_bytes \d+/, 'with process metrics')
+  }
+})
+
+t.test('the access log, when on, has one line per request and never a token', async (t) => {
+  const service = await startService({ ACCESS_LOG: '1' }, 1)
+  t.teardown(async () => { await service.stop() })
+  await get(`${service.url}/features?token=querysecret`, { authorization: 'Bearer headersecret' })
+  await service.waitForLog((l) => l.log === 'access', 1, 5_000)
+  const line = service.logs.find((l) => l.log === 'access') as Record<string, unknown>
+  t.match(line, { method: 'GET', path: '/features', status: 401 })
+  t.notMatch(JSON.stringify(service.logs), /secret/, 'neither the header token nor the query string is logged')
+})
+
+t.test('with the access log off (the default) no per-request line is written', async (t) => {
+  const service = await startService({}, 1)
+  t.teardown(async () => { await service.stop() })
+  await get(`${service.url}/features`)
+  await sleep(200)
+  t.notOk(service.logs.some((l) => l.log === 'access'))
+})
