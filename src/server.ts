@@ -25,6 +25,8 @@ const BAD_REQUEST = rawResponse(HTTP_ERRORS.TF_ERR_BAD_REQUEST, 'Bad Request')
 const REQUEST_TIMEOUT = rawResponse(HTTP_ERRORS.TF_ERR_REQUEST_TIMEOUT, 'Request Timeout')
 const HEADERS_TOO_LARGE = rawResponse(HTTP_ERRORS.TF_ERR_HEADERS_TOO_LARGE, 'Request Header Fields Too Large')
 
+const CONNECTIONS_CHECK_MS = 1_000 // 1 s: headers/request timeouts are enforced within a second
+
 /** The operations parts a worker shares with its server; tests may omit them. */
 export interface ServerOps {
   readonly drain: Drain
@@ -58,6 +60,9 @@ export function createServer (config: Config, store: FeatureStore, log: Logger, 
     // time is cut (slow loris), with 408.
     headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
     requestTimeout: config.requestTimeoutMs,
+    // node enforces the two timeouts above only when it sweeps its connections, every 30 s by
+    // default: a slow-loris client would hold a socket up to 30 s past the limit.
+    connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
   }, listener)
   // A malformed request (bad header bytes, oversized headers -> 431) is answered by node itself;
   // without this listener such a socket error would be unhandled.
