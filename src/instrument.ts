@@ -30,8 +30,9 @@ export function instrument (listener: Listener, parts: InstrumentParts): Listene
     }
     const start = performance.now()
     metrics.begin()
-    // 'close' fires for answered and aborted requests alike, so in-flight never leaks.
-    res.once('close', () => {
+    // 'close' fires once, for answered and aborted requests alike, so in-flight never leaks; `on`
+    // rather than `once` saves the once-wrapper allocation per request.
+    res.on('close', () => {
       const ms = performance.now() - start
       metrics.end(req.url, res.statusCode, ms / 1000)
       // Path only: the query string and headers may carry a token.
