@@ -91,6 +91,8 @@ export class EmbeddedStore implements FeatureStore {
     }
   }
 
+  async ready (): Promise<void> {}
+
   async userIdForToken (token: string): Promise<string | null> {
     return this.#data.tokens.get(token) ?? null
   }

@@ -67,6 +67,11 @@ export class RedisStore implements FeatureStore {
       : this.#connect(config.store.usersUrl, config, 'users')
   }
 
+  async ready (): Promise<void> {
+    await Promise.all([this.users, this.features].map((client) =>
+      client.status === 'ready' ? undefined : new Promise((resolve) => client.once('ready', resolve))))
+  }
+
   async userIdForToken (token: string): Promise<string | null> {
     return this.#run(this.users.get(TOKEN_PREFIX + token))
   }
