@@ -117,10 +117,12 @@ export class RedisStore implements FeatureStore {
     const client = new Redis(url, clientOptions(config, name))
     let healthy = true
     // Log transitions only: a Redis outage must not turn into a log flood.
-    client.on('error', (err: Error) => {
-      if (healthy) this.#log.warn({ err, redis: name }, 'redis connection error')
+    const lost = (err?: Error): void => {
+      if (healthy) this.#log.warn({ err, redis: name }, 'redis connection lost')
       healthy = false
-    })
+    }
+    client.on('error', lost)
+    client.on('close', () => lost())
     client.on('ready', () => {
       if (!healthy) this.#log.info({ redis: name }, 'redis connection restored')
       healthy = true
