@@ -74,10 +74,10 @@ export class EmbeddedStore implements FeatureStore {
   constructor (file: string, log: Logger) {
     this.file = file
     this.#log = log
-    this.#data = loadDataFile(file)
     this.#onChange = (current, previous) => {
       if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size) this.reload()
     }
+    this.#data = loadDataFile(file)
     watchFile(file, { interval: RELOAD_POLL_MS, persistent: false }, this.#onChange)
   }
 
