@@ -31,7 +31,7 @@ export function loadDataFile (file: string): EmbeddedData {
   try {
     text = readFileSync(file, 'utf8')
   } catch (err) {
-    throw new DataFileError(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err })
+    throw new DataFileError(file, `cannot read: ${(err as Error).message}`, { cause: err })
   }
   let raw: unknown
   try {

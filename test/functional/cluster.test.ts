@@ -41,7 +41,7 @@ t.test('with no Redis configured the service serves the embedded example at once
 const badEnv: [string, Record<string, string>, RegExp][] = [
   ['a bad PORT', { PORT: 'eighty' }, /^tideflags: PORT: expected an integer from 0 to 65535, got "eighty"\n$/],
   ['only one Redis URL', { REDIS_USERS_URL: 'redis://127.0.0.1:1' }, /^tideflags: REDIS_FEATURES_URL: expected set together with REDIS_USERS_URL/],
-  ['a bad data file', { FEATURES_FILE: '/nonexistent/features.json' }, /^tideflags: \/nonexistent\/features\.json: cannot read: ENOENT\n$/],
+  ['a bad data file', { FEATURES_FILE: '/nonexistent/features.json' }, /^tideflags: \/nonexistent\/features\.json: cannot read: ENOENT[^\n]*\n$/],
 ]
 for (const [what, env, message] of badEnv) {
   t.test(`${what} stops the process before it forks, with one line saying what was expected`, async (t) => {
@@ -103,6 +103,34 @@ t.test('a killed worker is replaced while the other keeps answering', async (t) 
   // Only a request already handed to the dying worker can fail; the loop has one in flight at a time.
   t.ok(errors.length <= 1, `at most the one request in flight on the killed worker failed (${JSON.stringify(errors)})`)
   t.ok(successes > 10, `requests were served throughout (${successes})`)
+  t.equal((await httpGet(service.url + '/features')).status, 200)
+  t.equal(await service.stop(), 0)
+})
+
+t.test('a port already in use stops the service with exit code 1 instead of crash-looping workers', async (t) => {
+  t.plan(3)
+  const { createServer } = await import('node:net')
+  const blocker = createServer().listen(0, '127.0.0.1')
+  await new Promise((resolve) => blocker.once('listening', resolve))
+  t.teardown(() => blocker.close())
+  const { port } = blocker.address() as { port: number }
+  const result = spawnSync(process.execPath, [MAIN], {
+    env: { ...process.env, REDIS_USERS_URL: '', REDIS_FEATURES_URL: '', WORKERS: '2', PORT: String(port), HOST: '127.0.0.1' },
+    encoding: 'utf8',
+    timeout: 15_000,
+  })
+  t.equal(result.status, 1)
+  t.match(result.stderr, /^tideflags: failed to start: .*EADDRINUSE/m)
+  t.match(result.stdout, /a worker failed to start; stopping/)
+})
+
+t.test('with a single worker, a killed worker is still replaced', async (t) => {
+  t.plan(2)
+  const service = await startService({ REDIS_USERS_URL: '', REDIS_FEATURES_URL: '' }, 1)
+  t.teardown(() => service.stop())
+  const pid = service.logs.find((line) => line.msg === 'worker listening')?.pid as number
+  process.kill(pid, 'SIGKILL')
+  await service.waitForLog((line) => line.msg === 'worker listening', 2)
   t.equal((await httpGet(service.url + '/features')).status, 200)
   t.equal(await service.stop(), 0)
 })

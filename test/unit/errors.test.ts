@@ -35,3 +35,12 @@ t.test('errors carry their code, and the cause when given', async (t) => {
   t.equal(new DataFileError('/f.json', 'bad').message, '/f.json: bad')
   t.equal(new DataFileError('/f.json', 'bad').code, 'TF_ERR_DATA_FILE')
 })
+
+t.test('an HttpError without a cause can be logged by pino', async (t) => {
+  t.plan(1)
+  const { pino } = await import('pino')
+  const lines: string[] = []
+  const log = pino({}, { write: (line: string) => { lines.push(line) } })
+  log.warn({ err: new HttpError('TF_ERR_SERVICE_UNAVAILABLE') }, 'x')
+  t.match(lines[0], /"code":"TF_ERR_SERVICE_UNAVAILABLE"/)
+})
