@@ -42,6 +42,7 @@ t.test('closing the store while Redis is down does not hang', async (t) => {
   const redis = await new RedisServer().start()
   const store = createStore(loadConfig({ REDIS_USERS_URL: redis.url, REDIS_FEATURES_URL: redis.url }), pino({ level: 'silent' }))
   await store.ready()
+  await store.ready() // already connected: resolves at once
   await redis.kill()
   await store.close()
   t.pass('closed')
@@ -67,4 +68,29 @@ t.test('a client that resets its connection mid-request does not disturb the ser
   }
   const res = await fetch(app.url + '/features')
   t.equal(res.status, 200)
+})
+
+t.test('a Redis busy running a long script answers BUSY, which is a 503, and service resumes after it', async (t) => {
+  t.plan(4)
+  const redis = await new RedisServer(['--busy-reply-threshold', '50']).start()
+  const admin = redis.client()
+  await loadExample(admin, admin)
+  const app = await startApp({ REDIS_USERS_URL: redis.url, REDIS_FEATURES_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '2000' })
+  t.teardown(async () => {
+    await app.close()
+    admin.disconnect()
+    await redis.stop()
+  })
+  await app.store.ready()
+  // A script that spins until killed: Redis answers everyone else BUSY past busy-reply-threshold.
+  const spinner = redis.client()
+  const spinning = spinner.eval('while true do end', 0).catch(() => 'killed')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const res = await fetch(app.url + '/features')
+  t.equal(res.status, 503)
+  t.equal(res.headers.get('retry-after'), '1')
+  await admin.script('KILL')
+  t.equal(await spinning, 'killed')
+  spinner.disconnect()
+  t.equal((await fetch(app.url + '/features')).status, 200)
 })
