@@ -98,19 +98,15 @@ export class RedisStore implements FeatureStore {
 
   // Bounds the commands in flight: while Redis stalls, requests past the bound get a 503 at once
   // instead of piling up in memory until the command timeout clears them.
-  async #run<T> (command: Promise<T>): Promise<T> {
+  #run<T> (command: Promise<T>): Promise<T> {
     if (this.#pending >= this.#maxPending) {
       command.catch(noop)
-      throw new HttpError('TF_ERR_SERVICE_UNAVAILABLE')
+      return Promise.reject(new HttpError('TF_ERR_SERVICE_UNAVAILABLE'))
     }
     this.#pending++
-    try {
-      return await command
-    } catch (err) {
-      throw classify(err)
-    } finally {
-      this.#pending--
-    }
+    return command.then(
+      (value) => { this.#pending--; return value },
+      (err: unknown) => { this.#pending--; throw classify(err) })
   }
 
   #connect (url: string, config: Config, name: string): Redis {
@@ -136,8 +132,7 @@ export function classify (err: unknown): HttpError {
   if (err instanceof ReplyError) {
     // The first word of a Redis error reply is its error code (RESP protocol), not free text.
     const message = (err as Error).message
-    const space = message.indexOf(' ')
-    const code = space === -1 ? message : message.slice(0, space)
+    const code = message.split(' ', 1)[0] as string
     return new HttpError(TRANSIENT_REPLIES.has(code) ? 'TF_ERR_SERVICE_UNAVAILABLE' : 'TF_ERR_INTERNAL', { cause: err })
   }
   // Everything else comes from the connection: refused, closed, not writeable, timed out.
