@@ -85,7 +85,7 @@ function failure (def: HttpErrorDef): { errorCode: string, errorDetails: string 
 
 // The path only: logs must never hold a token, and a flag key is enough to find the request.
 function pathOf (res: ServerResponse): string {
-  const url = res.req.url ?? ''
+  const url = res.req.url as string // always set on a server's request
   const q = url.indexOf('?')
   return q === -1 ? url : url.slice(0, q)
 }

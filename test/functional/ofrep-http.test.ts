@@ -260,6 +260,26 @@ t.test('a key of the wrong type in Redis is 500 GENERAL on both endpoints, detai
   t.same(single.json, { key: 'feature_1', errorCode: 'GENERAL', errorDetails: 'Internal server error' })
 })
 
+t.test('past the bound on commands in flight, a request gets 503 at once, in OFREP shape', async (t) => {
+  t.plan(4)
+  const bounded = await startRedisPair({ REDIS_MAX_PENDING: '1', REDIS_COMMAND_TIMEOUT_MS: '300', RETRY_AFTER_SECONDS: '3' })
+  const boundedServer = await serve(bounded.store, bounded.env)
+  t.teardown(async () => {
+    await boundedServer.close()
+    await bounded.stop()
+  })
+  bounded.features.pause() // connections stay open, replies stop: the first command stays in flight
+  const first = fetch(boundedServer.url + BULK, { method: 'POST', body: CONTEXT })
+  await sleep(50)
+  const started = Date.now()
+  const second = await fetch(boundedServer.url + BULK + '/feature_1', { method: 'POST', body: CONTEXT })
+  t.equal(second.status, 503)
+  t.ok(Date.now() - started < 200, 'answered before the command timeout')
+  t.equal(second.headers.get('retry-after'), '3')
+  t.equal((await first).status, 503, 'the stalled one times out into 503')
+  bounded.features.resume()
+})
+
 t.test('Redis down is 503 with Retry-After on both endpoints, and service returns with Redis', async (t) => {
   t.plan(7)
   await pair.features.kill()

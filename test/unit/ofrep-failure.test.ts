@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js'
 import { createServer } from '../../src/server.js'
 import type { FeatureStore } from '../../src/store/index.js'
 
-t.test('an unexpected error while evaluating is 500 GENERAL, with the detail in the log only', async (t) => {
+t.test('an unexpected error while evaluating is 500 GENERAL, with the detail in the log only (path, no query)', async (t) => {
   t.plan(5)
   const lines: Record<string, unknown>[] = []
   const sink = new Writable({
@@ -30,7 +30,7 @@ t.test('an unexpected error while evaluating is 500 GENERAL, with the detail in 
   await once(server, 'listening')
   t.teardown(() => { server.closeAllConnections(); server.close() })
   const { port } = server.address() as { port: number }
-  const res = await fetch(`http://127.0.0.1:${port}/ofrep/v1/evaluate/flags/feature_1`, { method: 'POST', body: '{"context":{}}' })
+  const res = await fetch(`http://127.0.0.1:${port}/ofrep/v1/evaluate/flags/feature_1?token=hidden`, { method: 'POST', body: '{"context":{}}' })
   t.equal(res.status, 500)
   const text = await res.text()
   t.same(JSON.parse(text), { key: 'feature_1', errorCode: 'GENERAL', errorDetails: 'Internal server error' })

@@ -72,6 +72,14 @@ t.test('a prefix route answers other methods with 405 and its Allow list', async
   t.equal(res.headers.get('allow'), 'POST')
 })
 
+t.test('a handler that throws synchronously is answered 500, and the router keeps serving', async (t) => {
+  t.plan(2)
+  const app = await listen([{ prefix: '/boom/', methods: { GET: () => { throw new Error('bug') } } }, { path: '/ok', methods: { GET: echo('ok') } }])
+  t.teardown(app.close)
+  t.same(await app.get('/boom/x'), [500, { key: 'internal_server_error', message: 'Internal server error' }])
+  t.same(await app.get('/ok'), [200, { name: 'ok', segment: '' }])
+})
+
 t.test('a prefix that does not end with a slash, or a path registered twice, is a startup error', async (t) => {
   t.plan(2)
   t.throws(() => createRouter([{ prefix: '/items', methods: {} }], replier), /must end with '\/'/)
