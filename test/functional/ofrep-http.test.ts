@@ -261,13 +261,15 @@ t.test('a key of the wrong type in Redis is 500 GENERAL on both endpoints, detai
 })
 
 t.test('past the bound on commands in flight, a request gets 503 at once, in OFREP shape', async (t) => {
-  t.plan(4)
+  t.plan(5)
   const bounded = await startRedisPair({ REDIS_MAX_PENDING: '1', REDIS_COMMAND_TIMEOUT_MS: '300', RETRY_AFTER_SECONDS: '3' })
   const boundedServer = await serve(bounded.store, bounded.env)
   t.teardown(async () => {
     await boundedServer.close()
     await bounded.stop()
   })
+  // A first answer proves the connections are up: the 503s below are then the bound's doing.
+  t.equal((await fetch(boundedServer.url + BULK, { method: 'POST', body: CONTEXT })).status, 200)
   bounded.features.pause() // connections stay open, replies stop: the first command stays in flight
   const first = fetch(boundedServer.url + BULK, { method: 'POST', body: CONTEXT })
   await sleep(50)
