@@ -4,6 +4,7 @@
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { pino, type Logger } from 'pino'
 import { loadConfig, type Config } from '../../src/config.js'
 import { createServer } from '../../src/server.js'
@@ -73,6 +74,18 @@ export async function startRedisPair (extraEnv: Record<string, string> = {}): Pr
   f.disconnect()
   const env = { REDIS_USERS_URL: users.url, REDIS_FEATURES_URL: features.url, LOG_LEVEL: 'silent', ...extraEnv }
   const store = createStore(loadConfig(env), quiet)
+  // The store connects in the background; tests start once it answers, so an early 503 is never
+  // mistaken for the behaviour under test.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await store.featuresFor(null)
+      await store.userIdForToken('warm-up')
+      break
+    } catch (err) {
+      if (attempt === 200) throw err
+      await sleep(10)
+    }
+  }
   return {
     users,
     features,

@@ -42,10 +42,11 @@ async function listen (routes: (Route | PrefixRoute)[]): Promise<App> {
 }
 
 t.test('a prefix route receives the one segment after its prefix, still percent-encoded', async (t) => {
-  t.plan(3)
+  t.plan(4)
   const app = await listen([{ prefix: '/items/', methods: { GET: echo('item') } }])
   t.teardown(app.close)
   t.same(await app.get('/items/a%20b?x=1'), [200, { name: 'item', segment: 'a%20b' }])
+  t.same((await app.get('/elsewhere'))[0], 404)
   t.same((await app.get('/items/'))[0], 404)
   t.same((await app.get('/items/a/b'))[0], 404)
 })
