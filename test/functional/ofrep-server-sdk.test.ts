@@ -20,7 +20,7 @@ t.teardown(() => OpenFeature.close())
 
 function suite (name: string, open: () => Promise<Backend>): void {
   t.test(`server SDK over the ${name} store`, async (t) => {
-    t.plan(7)
+    t.plan(8)
     const backend = await open()
     const served = await serve(backend.store, backend.env)
     t.teardown(async () => {
@@ -75,6 +75,11 @@ function suite (name: string, open: () => Promise<Backend>): void {
       t.match(details, { value: false, reason: 'ERROR', errorCode: 'GENERAL' })
       // The provider's own error for a 401, handed to the application's error hooks.
       t.match(reported, { name: 'OFREPApiUnauthorizedError', response: { status: 401 } })
+    })
+
+    t.test('asking for a non-boolean value of a flag gives the default with TYPE_MISMATCH', async (t) => {
+      t.plan(1)
+      t.match(await anonymous.getStringDetails('feature_1', 'text'), { value: 'text', reason: 'ERROR', errorCode: 'TYPE_MISMATCH' })
     })
 
     t.test('a change in the store reaches the very next evaluation', async (t) => {

@@ -53,10 +53,11 @@ function suite (name: string, open: () => Promise<Backend>): void {
       return OpenFeature.getClient(d)
     }
 
-    t.test('an anonymous app gets global flags on, active ones off, and defaults for unknown flags', async (t) => {
-      t.plan(4)
+    t.test('an anonymous app gets global flags on, active ones off, and defaults for unknown flags or other types', async (t) => {
+      t.plan(5)
       const exchanges: Exchange[] = []
       const anonymous = await client('anonymous', exchanges)
+      t.match(anonymous.getNumberDetails('feature_1', 7), { value: 7, reason: 'ERROR', errorCode: 'TYPE_MISMATCH' })
       t.match(anonymous.getBooleanDetails('feature_1', false), { value: true, reason: 'STATIC', variant: 'on' })
       t.match(anonymous.getBooleanDetails('feature_3', true), { value: false, reason: 'DISABLED', variant: 'off' })
       t.match(anonymous.getBooleanDetails('no_such_flag', true), { value: true, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' })
