@@ -37,8 +37,9 @@ function workerPids (service: Service): number[] {
 
 t.test('a features Redis outage under load gives only prompt 503s, then only 200s, and no worker restarts', async (t) => {
   const { users, features, env } = await redisPair()
+  t.teardown(async () => { await users.stop(); await features.stop() })
   const service = await startService(env, 2)
-  t.teardown(async () => { await service.stop(); await users.stop(); await features.stop() })
+  t.teardown(async () => { await service.stop() })
   let killedAt = 0
   let restartedAt = 0
   const started = Date.now()
@@ -82,8 +83,9 @@ t.test('a features Redis outage under load gives only prompt 503s, then only 200
 
 t.test('a SIGHUP rolling restart under load fails no request', async (t) => {
   const { users, features, env } = await redisPair()
+  t.teardown(async () => { await users.stop(); await features.stop() })
   const service = await startService(env, 2)
-  t.teardown(async () => { await service.stop(); await users.stop(); await features.stop() })
+  t.teardown(async () => { await service.stop() })
   const before = workerPids(service)
   const rolled = (async () => {
     await sleep(2_000)
@@ -135,8 +137,9 @@ t.test('pm2 reload of the shipped ecosystem file under load fails no request', a
 
 t.test('a worker killed with SIGKILL under load is replaced, failing at most its in-flight requests', async (t) => {
   const { users, features, env } = await redisPair()
+  t.teardown(async () => { await users.stop(); await features.stop() })
   const service = await startService(env, 2)
-  t.teardown(async () => { await service.stop(); await users.stop(); await features.stop() })
+  t.teardown(async () => { await service.stop() })
   const victim = workerPids(service)[0] as number
   const connections = 20
   const killed = (async () => {
@@ -155,8 +158,9 @@ t.test('a worker killed with SIGKILL under load is replaced, failing at most its
 t.test('SIGTERM with requests in flight lets them finish, exits 0 within the deadline', async (t) => {
   const { users, features, env } = await redisPair()
   // A long command timeout so the stalled requests wait for Redis instead of failing.
+  t.teardown(async () => { await users.stop(); await features.stop() })
   const service = await startService({ ...env, REDIS_COMMAND_TIMEOUT_MS: '5000', SHUTDOWN_TIMEOUT_MS: '4000' }, 2)
-  t.teardown(async () => { await service.stop(); await users.stop(); await features.stop() })
+  t.teardown(async () => { await service.stop() })
   features.pause()
   const inflight = Array.from({ length: 10 }, async () => await get(`${service.url}/features`))
   await sleep(300)

@@ -23,6 +23,7 @@ const basic = (user: string, token: string): string => 'Basic ' + Buffer.from(`$
 t.test('minutes of mixed good and bad requests leave worker memory flat', async (t) => {
   const users = await new RedisServer().start()
   const features = await new RedisServer().start()
+  t.teardown(async () => { await users.stop(); await features.stop() })
   const u = users.client()
   const f = features.client()
   await loadExample(u, f)
@@ -31,7 +32,7 @@ t.test('minutes of mixed good and bad requests leave worker memory flat', async 
   u.disconnect()
   f.disconnect()
   const service = await startService({ REDIS_USERS_URL: users.url, REDIS_FEATURES_URL: features.url }, 2)
-  t.teardown(async () => { await service.stop(); await users.stop(); await features.stop() })
+  t.teardown(async () => { await service.stop() })
   const pids = service.logs.filter((l) => l.msg === 'worker listening').map((l) => l.pid as number)
 
   const requests: autocannon.Request[] = [

@@ -13,10 +13,18 @@ export interface HttpErrorDef {
   readonly message: string
   /** Pre-serialised `{"key":...,"message":...}` body. */
   readonly body: Buffer
+  /**
+   * OpenFeature error code when answered on an OFREP route (src/ofrep-reply.ts), which uses the
+   * protocol's `{"errorCode","errorDetails"}` shape instead; absent means `GENERAL`.
+   */
+  readonly ofrepCode?: OfrepErrorCode
 }
 
-function def (code: string, statusCode: number, key: string, message: string): HttpErrorDef {
-  return Object.freeze({ code, statusCode, key, message, body: Buffer.from(JSON.stringify({ key, message })) })
+/** The OFREP error codes this service sends (OFREP 0.3.0 evaluationFailure, flagNotFound). */
+export type OfrepErrorCode = 'PARSE_ERROR' | 'INVALID_CONTEXT' | 'FLAG_NOT_FOUND' | 'GENERAL'
+
+function def (code: string, statusCode: number, key: string, message: string, ofrepCode?: OfrepErrorCode): HttpErrorDef {
+  return Object.freeze({ code, statusCode, key, message, body: Buffer.from(JSON.stringify({ key, message })), ofrepCode })
 }
 
 /** Every error a client can receive, by code. README "Errors" documents each one (a test checks). */
@@ -47,6 +55,18 @@ export const HTTP_ERRORS = Object.freeze({
     'The feature store cannot be reached, or this server is draining'),
   TF_ERR_METRICS_UNAVAILABLE: def('TF_ERR_METRICS_UNAVAILABLE', 503, 'metrics_unavailable',
     'Cluster metrics could not be collected, retry'),
+  TF_ERR_BODY_TOO_LARGE: def('TF_ERR_BODY_TOO_LARGE', 413, 'body_too_large',
+    'The request body is larger than 64 KiB'),
+  TF_ERR_OFREP_JSON: def('TF_ERR_OFREP_JSON', 400, 'parse_error',
+    'The request body is not valid UTF-8 JSON', 'PARSE_ERROR'),
+  TF_ERR_OFREP_BODY_SHAPE: def('TF_ERR_OFREP_BODY_SHAPE', 400, 'parse_error',
+    'The request body must be a JSON object', 'PARSE_ERROR'),
+  TF_ERR_OFREP_CONTEXT: def('TF_ERR_OFREP_CONTEXT', 400, 'invalid_context',
+    'The request body must hold a "context" that is a JSON object', 'INVALID_CONTEXT'),
+  TF_ERR_OFREP_FLAG_KEY: def('TF_ERR_OFREP_FLAG_KEY', 400, 'parse_error',
+    'The flag key in the path is not valid percent-encoded UTF-8', 'PARSE_ERROR'),
+  TF_ERR_OFREP_FLAG_NOT_FOUND: def('TF_ERR_OFREP_FLAG_NOT_FOUND', 404, 'flag_not_found',
+    'No feature of that name is global or active', 'FLAG_NOT_FOUND'),
 })
 
 export type HttpErrorCode = keyof typeof HTTP_ERRORS
@@ -54,14 +74,18 @@ export type HttpErrorCode = keyof typeof HTTP_ERRORS
 /** An error that maps to a client response. Thrown by stores and auth, turned into a reply by the server. */
 export class HttpError extends Error {
   readonly code: HttpErrorCode
-  readonly def: HttpErrorDef
 
   constructor (code: HttpErrorCode, options?: { cause?: unknown }) {
-    const d = HTTP_ERRORS[code]
-    super(d.message, options)
+    super(HTTP_ERRORS[code].message, options)
     this.name = 'HttpError'
     this.code = code
-    this.def = d
+  }
+
+  // A getter, not an own property: loggers walk an error's own properties, and the frozen,
+  // error-like definition would trip pino's serializer.
+  /** The registry entry of this error. */
+  get def (): HttpErrorDef {
+    return HTTP_ERRORS[this.code]
   }
 }
 

@@ -47,13 +47,19 @@ interface RouteCounters {
 export class Metrics {
   readonly registry = new Registry()
   readonly #routes = new Map<string, RouteCounters>()
+  readonly #prefixes: { prefix: string, counters: RouteCounters }[] = []
   readonly #unmatched: RouteCounters
   readonly #redisErrors = new Float64Array(REDIS_ERROR_KINDS.length)
   #inFlight = 0
 
-  /** @param paths the paths routes serve; anything else is counted as `unmatched` */
-  constructor (paths: readonly string[], options: { defaultMetrics?: boolean } = {}) {
+  /**
+   * @param paths the exact paths routes serve
+   * @param options.prefixes prefix routes (`/a/b/` + one segment), labelled `/a/b/{key}`;
+   *   any other path is counted as `unmatched`
+   */
+  constructor (paths: readonly string[], options: { defaultMetrics?: boolean, prefixes?: readonly string[] } = {}) {
     for (const path of paths) this.#routes.set(path, counters(path))
+    for (const prefix of options.prefixes ?? []) this.#prefixes.push({ prefix, counters: counters(`${prefix}{key}`) })
     this.#unmatched = counters(UNMATCHED)
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry })
     for (const metric of this.#metricObjects()) this.registry.registerMetric(metric as unknown as Metric)
@@ -89,13 +95,17 @@ export class Metrics {
   #route (url: string | undefined): RouteCounters {
     if (url === undefined) return this.#unmatched
     const q = url.indexOf('?')
-    return this.#routes.get(q === -1 ? url : url.slice(0, q)) ?? this.#unmatched
+    const path = q === -1 ? url : url.slice(0, q)
+    const exact = this.#routes.get(path)
+    if (exact !== undefined) return exact
+    for (const p of this.#prefixes) if (path.startsWith(p.prefix)) return p.counters
+    return this.#unmatched
   }
 
   // prom-client metric objects built from the counters at scrape time; `aggregator: 'sum'` tells the
   // primary's AggregatorRegistry how to combine workers.
   #metricObjects (): object[] {
-    const all = (): RouteCounters[] => [...this.#routes.values(), this.#unmatched]
+    const all = (): RouteCounters[] => [...this.#routes.values(), ...this.#prefixes.map((p) => p.counters), this.#unmatched]
     const metric = (name: string, help: string, type: string, values: () => object[]): object =>
       ({ name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) })
     return [

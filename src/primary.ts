@@ -36,6 +36,10 @@ export function runPrimary (config: Config): void {
   let stopping = false
   let rolling = false
   let exitCode = 0
+  // Until one worker has listened, a worker that dies is a boot failure (port in use, bad file):
+  // replacing it would only crash-loop, so the service stops and says why.
+  let listened = false
+  cluster.once('listening', () => { listened = true })
 
   // Workers ask the primary for the cluster's metrics; it tells them which metrics are cluster-wide.
   const fork = (): Worker => cluster.fork({ TIDEFLAGS_CLUSTER_METRICS: '1' })
@@ -68,19 +72,26 @@ export function runPrimary (config: Config): void {
       return
     }
     if (retired.has(worker) || worker.exitedAfterDisconnect) return
+    if (!listened) {
+      log.fatal({ worker: worker.process.pid, code, signal }, 'a worker failed to start; stopping')
+      stop('boot failure', 1)
+      return
+    }
     const delay = backoff.crashed()
     log.warn({ worker: worker.process.pid, code, signal, restartInMs: delay }, 'worker died unexpectedly; replacing it')
-    setTimeout(() => { if (!stopping) fork() }, delay).unref()
+    // Not unref'd: with every worker dead this timer is what keeps the primary alive to re-fork.
+    setTimeout(() => { if (!stopping) fork() }, delay)
   })
 
-  function stop (signal: string): void {
+  function stop (reason: string, status = 0): void {
     if (stopping) {
       // A second signal: the operator wants out now.
       for (const worker of workers()) worker.process.kill('SIGKILL')
       process.exit(130)
     }
     stopping = true
-    log.info({ signal }, 'stopping workers')
+    exitCode = status
+    log.info({ reason }, 'stopping workers')
     const deadlineMs = config.shutdownTimeoutMs + PRIMARY_DEADLINE_MARGIN_MS
     setTimeout(() => {
       log.error({ deadlineMs }, 'workers did not stop in time; killing them')
@@ -88,7 +99,7 @@ export function runPrimary (config: Config): void {
       process.exit(1)
     }, deadlineMs).unref()
     const current = workers()
-    if (current.length === 0) process.exit(0)
+    if (current.length === 0) process.exit(exitCode)
     for (const worker of current) retire(worker)
   }
 

@@ -8,6 +8,7 @@ import { featuresRoute } from './features.js'
 import { healthRoutes, readinessProbe } from './health.js'
 import { instrument } from './instrument.js'
 import { Metrics, metricsRoute } from './metrics.js'
+import { ofrepRoutes } from './ofrep.js'
 import { Replier } from './reply.js'
 import { createRouter } from './router.js'
 import { Drain } from './shutdown.js'
@@ -36,20 +37,23 @@ export interface ServerOps {
   readonly accessLog: Logger | undefined
 }
 
-/** The paths the server routes; metrics label anything else `unmatched`. */
-export const ROUTE_PATHS: readonly string[] = ['/features', '/healthz', '/readyz', '/metrics']
+/** The exact paths the server routes, for metrics labels. */
+export const ROUTE_PATHS: readonly string[] = ['/features', '/ofrep/v1/evaluate/flags', '/healthz', '/readyz', '/metrics']
+/** The prefix routes (one path segment after them), for metrics labels. Anything else is `unmatched`. */
+export const ROUTE_PREFIXES: readonly string[] = ['/ofrep/v1/evaluate/flags/']
 
 /** Create (not start) the HTTP server for a store. */
 export function createServer (config: Config, store: FeatureStore, log: Logger, ops?: ServerOps): Server {
   const { drain, metrics, probe, accessLog } = ops ?? {
     drain: new Drain(),
-    metrics: new Metrics(ROUTE_PATHS, { defaultMetrics: false }),
+    metrics: new Metrics(ROUTE_PATHS, { defaultMetrics: false, prefixes: ROUTE_PREFIXES }),
     probe: readinessProbe(store),
     accessLog: undefined,
   }
   const replier = new Replier(config, log, (err) => metrics.failure(err))
   const routes = [
     featuresRoute(store, replier),
+    ...ofrepRoutes(config, store, log),
     ...healthRoutes(probe, drain, replier),
     metricsRoute(metrics, config, replier),
   ]

@@ -9,7 +9,7 @@
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs'
 import type { Logger } from 'pino'
 import { DataFileError } from '../errors.js'
-import { resolveFeatures } from '../evaluate.js'
+import { resolveFeatures, resolveFlags, type FlagReason } from '../evaluate.js'
 import type { FeatureStore } from './store.js'
 
 /** The parsed contents of a data file. */
@@ -31,7 +31,7 @@ export function loadDataFile (file: string): EmbeddedData {
   try {
     text = readFileSync(file, 'utf8')
   } catch (err) {
-    throw new DataFileError(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err })
+    throw new DataFileError(file, `cannot read: ${(err as Error).message}`, { cause: err })
   }
   let raw: unknown
   try {
@@ -74,10 +74,10 @@ export class EmbeddedStore implements FeatureStore {
   constructor (file: string, log: Logger) {
     this.file = file
     this.#log = log
-    this.#data = loadDataFile(file)
     this.#onChange = (current, previous) => {
       if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size) this.reload()
     }
+    this.#data = loadDataFile(file)
     watchFile(file, { interval: RELOAD_POLL_MS, persistent: false }, this.#onChange)
   }
 
@@ -91,6 +91,8 @@ export class EmbeddedStore implements FeatureStore {
     }
   }
 
+  async ready (): Promise<void> {}
+
   async userIdForToken (token: string): Promise<string | null> {
     return this.#data.tokens.get(token) ?? null
   }
@@ -98,6 +100,11 @@ export class EmbeddedStore implements FeatureStore {
   async featuresFor (userId: string | null): Promise<string[]> {
     const data = this.#data
     return resolveFeatures(data.global, data.active, userId === null ? undefined : data.userFeatures.get(userId) ?? [])
+  }
+
+  async flagsFor (userId: string | null): Promise<ReadonlyMap<string, FlagReason>> {
+    const data = this.#data
+    return resolveFlags(data.global, data.active, userId === null ? undefined : data.userFeatures.get(userId) ?? [])
   }
 
   async close (): Promise<void> {

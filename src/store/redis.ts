@@ -8,18 +8,21 @@ import { Redis, ReplyError, type Result, type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import { HttpError } from '../errors.js'
-import { sortFeatures } from '../evaluate.js'
+import { resolveFlags, sortFeatures, type FlagReason } from '../evaluate.js'
 import type { FeatureStore } from './store.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** src/scripts/features.lua: the answer for a known user, atomically. */
     tideflagsFeatures (globalKey: string, activeKey: string, userKey: string): Result<string[], Context>
+    /** src/scripts/flags.lua: global, active, and the user's active features, atomically. */
+    tideflagsFlags (globalKey: string, activeKey: string, userKey: string, known: '0' | '1'): Result<[string[], string[], string[]], Context>
   }
 }
 
 // Read once at startup; ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT (a restarted Redis).
 const FEATURES_LUA = readFileSync(new URL('../../src/scripts/features.lua', import.meta.url), 'utf8')
+const FLAGS_LUA = readFileSync(new URL('../../src/scripts/flags.lua', import.meta.url), 'utf8')
 
 export const GLOBAL_KEY = 'global_features'
 export const ACTIVE_KEY = 'active_features'
@@ -61,10 +64,16 @@ export class RedisStore implements FeatureStore {
     this.#maxPending = config.redisMaxPending
     this.features = this.#connect(config.store.featuresUrl, config, 'features')
     this.features.defineCommand('tideflagsFeatures', { numberOfKeys: 3, lua: FEATURES_LUA })
+    this.features.defineCommand('tideflagsFlags', { numberOfKeys: 3, lua: FLAGS_LUA })
     // Both URLs may name the same instance and db: share one connection then.
     this.users = config.store.usersUrl === config.store.featuresUrl
       ? this.features
       : this.#connect(config.store.usersUrl, config, 'users')
+  }
+
+  async ready (): Promise<void> {
+    await Promise.all([this.users, this.features].map((client) =>
+      client.status === 'ready' ? undefined : new Promise((resolve) => client.once('ready', resolve))))
   }
 
   async userIdForToken (token: string): Promise<string | null> {
@@ -76,6 +85,13 @@ export class RedisStore implements FeatureStore {
       ? this.features.smembers(GLOBAL_KEY)
       : this.features.tideflagsFeatures(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId)
     return sortFeatures(await this.#run(answer))
+  }
+
+  async flagsFor (userId: string | null): Promise<ReadonlyMap<string, FlagReason>> {
+    const [global, active, mine] = await this.#run(userId === null
+      ? this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX, '0')
+      : this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId, '1'))
+    return resolveFlags(global, new Set(active), userId === null ? undefined : mine)
   }
 
   async close (): Promise<void> {
@@ -93,29 +109,27 @@ export class RedisStore implements FeatureStore {
 
   // Bounds the commands in flight: while Redis stalls, requests past the bound get a 503 at once
   // instead of piling up in memory until the command timeout clears them.
-  async #run<T> (command: Promise<T>): Promise<T> {
+  #run<T> (command: Promise<T>): Promise<T> {
     if (this.#pending >= this.#maxPending) {
       command.catch(noop)
-      throw new HttpError('TF_ERR_SERVICE_UNAVAILABLE')
+      return Promise.reject(new HttpError('TF_ERR_SERVICE_UNAVAILABLE'))
     }
     this.#pending++
-    try {
-      return await command
-    } catch (err) {
-      throw classify(err)
-    } finally {
-      this.#pending--
-    }
+    return command.then(
+      (value) => { this.#pending--; return value },
+      (err: unknown) => { this.#pending--; throw classify(err) })
   }
 
   #connect (url: string, config: Config, name: string): Redis {
     const client = new Redis(url, clientOptions(config, name))
     let healthy = true
     // Log transitions only: a Redis outage must not turn into a log flood.
-    client.on('error', (err: Error) => {
-      if (healthy) this.#log.warn({ err, redis: name }, 'redis connection error')
+    const lost = (err?: Error): void => {
+      if (healthy) this.#log.warn({ err, redis: name }, 'redis connection lost')
       healthy = false
-    })
+    }
+    client.on('error', lost)
+    client.on('close', () => lost())
     client.on('ready', () => {
       if (!healthy) this.#log.info({ redis: name }, 'redis connection restored')
       healthy = true
@@ -129,8 +143,7 @@ export function classify (err: unknown): HttpError {
   if (err instanceof ReplyError) {
     // The first word of a Redis error reply is its error code (RESP protocol), not free text.
     const message = (err as Error).message
-    const space = message.indexOf(' ')
-    const code = space === -1 ? message : message.slice(0, space)
+    const code = message.split(' ', 1)[0] as string
     return new HttpError(TRANSIENT_REPLIES.has(code) ? 'TF_ERR_SERVICE_UNAVAILABLE' : 'TF_ERR_INTERNAL', { cause: err })
   }
   // Everything else comes from the connection: refused, closed, not writeable, timed out.

@@ -29,8 +29,9 @@ async function redis (): Promise<{ server: RedisServer, env: Record<string, stri
 
 t.test('SIGTERM lets in-flight requests finish, then exits 0 within the deadline', async (t) => {
   const { server, env } = await redis()
+  t.teardown(async () => { await server.stop() })
   const service = await startService({ ...env, REDIS_COMMAND_TIMEOUT_MS: '5000', SHUTDOWN_TIMEOUT_MS: '4000' }, 2)
-  t.teardown(async () => { await service.stop(); await server.stop() })
+  t.teardown(async () => { await service.stop() })
   server.pause() // the requests below wait for Redis: they are in flight when the signal comes
   const inflight = Array.from({ length: 6 }, async () => await get(`${service.url}/features`, { authorization: 'Bearer 1234' }))
   await sleep(300)
@@ -48,8 +49,9 @@ t.test('SIGTERM lets in-flight requests finish, then exits 0 within the deadline
 
 t.test('a second SIGTERM while draining exits at once', async (t) => {
   const { server, env } = await redis()
+  t.teardown(async () => { await server.stop() })
   const service = await startService({ ...env, REDIS_COMMAND_TIMEOUT_MS: '10000', SHUTDOWN_TIMEOUT_MS: '9000' }, 1)
-  t.teardown(async () => { await service.stop(); await server.stop() })
+  t.teardown(async () => { await service.stop() })
   server.pause()
   const stuck = get(`${service.url}/features`).catch(() => undefined)
   await sleep(300)

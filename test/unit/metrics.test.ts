@@ -64,3 +64,14 @@ t.test('process metrics are included by default', async (t) => {
   const m = new Metrics([])
   t.match(await m.registry.metrics(), /process_resident_memory_bytes \d+/)
 })
+
+t.test('prefix routes are counted under one label per prefix', async (t) => {
+  const m = new Metrics(['/ofrep/v1/evaluate/flags'], { defaultMetrics: false, prefixes: ['/ofrep/v1/evaluate/flags/'] })
+  m.begin(); m.end('/ofrep/v1/evaluate/flags/feature_1', 200, 0.001)
+  m.begin(); m.end('/ofrep/v1/evaluate/flags/feature_2?x', 404, 0.001)
+  m.begin(); m.end('/ofrep/v1/evaluate/flags', 200, 0.001)
+  const text = await m.registry.metrics()
+  t.match(text, 'tideflags_http_requests_total{route="/ofrep/v1/evaluate/flags/{key}",status="200"} 1')
+  t.match(text, 'tideflags_http_requests_total{route="/ofrep/v1/evaluate/flags/{key}",status="404"} 1')
+  t.match(text, 'tideflags_http_requests_total{route="/ofrep/v1/evaluate/flags",status="200"} 1')
+})

@@ -13,6 +13,12 @@ import { EmbeddedStore } from '../../src/store/embedded.js'
 import type { FeatureStore } from '../../src/store/store.js'
 
 const log = pino({ level: 'silent' })
+
+// A store whose answers the test controls.
+function fakeStore (featuresFor: () => Promise<string[]>, close: () => Promise<void> = async () => {}): FeatureStore {
+  return { kind: 'embedded', userIdForToken: async () => null, featuresFor, ready: async () => {}, flagsFor: async () => new Map(), close }
+}
+const hangs = async (): Promise<string[]> => await new Promise<string[]>(() => {})
 const config = loadConfig({ LOG_LEVEL: 'silent' })
 
 async function start (store: FeatureStore, timeoutMs = 5_000): Promise<{ port: number, drain: Drain, shutdown: (reason: string, signal?: boolean) => void, exited: Promise<number>, exits: number[] }> {
@@ -77,8 +83,7 @@ t.test('an idle keep-alive connection is closed after the handoff, so shutdown d
 })
 
 t.test('shutdown runs once; a repeated call is ignored and a second signal exits at once with 130', async (t) => {
-  const never: FeatureStore = { kind: 'embedded', userIdForToken: async () => null, featuresFor: async () => await new Promise<string[]>(() => {}), close: async () => {} }
-  const { port, shutdown, exits } = await start(never)
+  const { port, shutdown, exits } = await start(fakeStore(hangs))
   const hanging = get(port, '/features').catch(() => undefined)
   await new Promise((resolve) => setTimeout(resolve, 50))
   shutdown('first', true)
@@ -90,8 +95,7 @@ t.test('shutdown runs once; a repeated call is ignored and a second signal exits
 })
 
 t.test('a request that never finishes makes the deadline exit with 1', async (t) => {
-  const never: FeatureStore = { kind: 'embedded', userIdForToken: async () => null, featuresFor: async () => await new Promise<string[]>(() => {}), close: async () => {} }
-  const { port, shutdown, exited } = await start(never, 300)
+  const { port, shutdown, exited } = await start(fakeStore(hangs), 300)
   void get(port, '/features').catch(() => undefined)
   await new Promise((resolve) => setTimeout(resolve, 50))
   const t0 = Date.now()
@@ -101,8 +105,7 @@ t.test('a request that never finishes makes the deadline exit with 1', async (t)
 })
 
 t.test('a store that fails to close still lets the worker exit 0', async (t) => {
-  const failing: FeatureStore = { kind: 'embedded', userIdForToken: async () => null, featuresFor: async () => [], close: async () => { throw new Error('boom') } }
-  const { shutdown, exited } = await start(failing)
+  const { shutdown, exited } = await start(fakeStore(async () => [], async () => { throw new Error('boom') }))
   shutdown('test')
   t.equal(await exited, EXIT_OK)
 })
