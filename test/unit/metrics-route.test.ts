@@ -1,0 +1,62 @@
+// /metrics relaying to the primary over IPC, with the IPC channel stood in for in this process.
+
+import { once } from 'node:events'
+import { request } from 'node:http'
+import { pino } from 'pino'
+import t from 'tap'
+import { EXAMPLE_FEATURES_FILE, loadConfig } from '../../src/config.js'
+import { readinessProbe } from '../../src/health.js'
+import { Metrics } from '../../src/metrics.js'
+import { createServer, ROUTE_PATHS } from '../../src/server.js'
+import { Drain } from '../../src/shutdown.js'
+import { EmbeddedStore } from '../../src/store/embedded.js'
+
+const log = pino({ level: 'silent' })
+
+async function get (port: number): Promise<{ status: number, body: string }> {
+  return await new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => { body += c })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    }).on('error', reject).end()
+  })
+}
+
+// Replace process.send with `answer`, which receives each request and may emit replies.
+async function serveWith (t: { teardown: (fn: () => Promise<void>) => void }, answer: (message: { id: number }) => void, metrics = new Metrics(ROUTE_PATHS, { defaultMetrics: false })): Promise<number> {
+  const saved = process.send
+  process.send = ((message: { id: number }) => { setImmediate(() => answer(message)); return true }) as typeof process.send
+  const store = new EmbeddedStore(EXAMPLE_FEATURES_FILE, log)
+  const server = createServer(loadConfig({ TIDEFLAGS_CLUSTER_METRICS: '1' }), store, log, { drain: new Drain(), metrics, probe: readinessProbe(store), accessLog: undefined })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(async () => { process.send = saved; server.close(); await store.close() })
+  return (server.address() as { port: number }).port
+}
+
+const emit = (message: unknown): boolean => (process as NodeJS.EventEmitter).emit('message', message)
+
+t.test('a worker under our primary answers /metrics with the text the primary sends back', async (t) => {
+  const port = await serveWith(t, ({ id }) => {
+    emit('unrelated')
+    emit({ type: 'tideflags:metrics-res', id: id + 1000, text: 'not for this scrape' })
+    emit({ type: 'tideflags:metrics-res', id, text: 'cluster_total 3\n' })
+  })
+  const answer = await get(port)
+  t.equal(answer.status, 200)
+  t.equal(answer.body, 'cluster_total 3\n')
+})
+
+t.test('an error from the primary gives 503 metrics_unavailable', async (t) => {
+  const port = await serveWith(t, ({ id }) => { emit({ type: 'tideflags:metrics-res', id, error: 'Operation timed out.' }) })
+  const answer = await get(port)
+  t.equal(answer.status, 503)
+  t.match(JSON.parse(answer.body), { key: 'metrics_unavailable' })
+})
+
+t.test('an answer with neither text nor error is an error too', async (t) => {
+  const port = await serveWith(t, ({ id }) => { emit({ type: 'tideflags:metrics-res', id }) })
+  t.equal((await get(port)).status, 503)
+})
