@@ -11,10 +11,10 @@ type Headers = Record<string, string | number>
 export class Replier {
   readonly #headers = new Map<HttpErrorDef, Headers>()
   readonly #log: Logger
-  readonly #onFailure: ((err: unknown) => void) | undefined
+  readonly #onFailure: (err: unknown) => void
 
   /** @param onFailure sees every failed request's error (metrics count Redis failures by kind) */
-  constructor (config: Pick<Config, 'retryAfterSeconds'>, log: Logger, onFailure?: (err: unknown) => void) {
+  constructor (config: Pick<Config, 'retryAfterSeconds'>, log: Logger, onFailure: (err: unknown) => void = noop) {
     this.#log = log
     this.#onFailure = onFailure
     for (const def of Object.values(HTTP_ERRORS)) {
@@ -42,7 +42,7 @@ export class Replier {
    * answered as such; anything else is a bug, logged with its stack, answered 500. Never throws.
    */
   failure (res: ServerResponse, err: unknown): void {
-    this.#onFailure?.(err)
+    this.#onFailure(err)
     let def: HttpErrorDef
     if (err instanceof HttpError) {
       def = err.def
@@ -66,3 +66,5 @@ function pathOf (res: ServerResponse): string {
   const q = url.indexOf('?')
   return q === -1 ? url : url.slice(0, q)
 }
+
+function noop (): void {}

@@ -68,7 +68,8 @@ t.test('a second SIGTERM while draining exits at once', async (t) => {
 t.test('Ctrl-C (SIGINT to the whole process group) drains primary and workers and exits 0', async (t) => {
   const port = await freePort()
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, NODE_V8_COVERAGE: '', PORT: String(port), HOST: '127.0.0.1', WORKERS: '2' },
+    // Coverage on (inherited): this run exercises the primary's and workers' signal paths.
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: '2' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, as a terminal would make
   })
@@ -135,4 +136,69 @@ t.test('with the access log off (the default) no per-request line is written', a
   await get(`${service.url}/features`)
   await sleep(200)
   t.notOk(service.logs.some((l) => l.log === 'access'))
+})
+
+// `node dist/main.js` with coverage inherited, its JSON log lines collected.
+async function spawnMain (env: Record<string, string>): Promise<{ child: ReturnType<typeof spawn>, logs: Record<string, unknown>[], port: number, until: (msg: string, timeoutMs?: number) => Promise<Record<string, unknown>> }> {
+  const port = await freePort()
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'ignore'] })
+  const logs: Record<string, unknown>[] = []
+  let buffered = ''
+  child.stdout?.setEncoding('utf8')
+  child.stdout?.on('data', (chunk: string) => {
+    buffered += chunk
+    let nl
+    while ((nl = buffered.indexOf('\n')) !== -1) {
+      logs.push(JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>)
+      buffered = buffered.slice(nl + 1)
+    }
+  })
+  const until = async (msg: string, timeoutMs = 15_000): Promise<Record<string, unknown>> => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const line = logs.find((l) => l.msg === msg)
+      if (line !== undefined) return line
+      if (Date.now() > deadline) throw new Error(`no "${msg}" in ${JSON.stringify(logs)}`)
+      await sleep(20)
+    }
+  }
+  return { child, logs, port, until }
+}
+
+t.test('a worker that cannot stop is killed by the primary at its deadline, which then exits 1', async (t) => {
+  const svc = await spawnMain({ WORKERS: '1', SHUTDOWN_TIMEOUT_MS: '300' })
+  t.teardown(() => { if (svc.child.exitCode === null) svc.child.kill('SIGKILL') })
+  const worker = (await svc.until('worker listening')).pid as number
+  process.kill(worker, 'SIGSTOP') // frozen: it can neither drain nor hit its own deadline
+  const t0 = Date.now()
+  svc.child.kill('SIGTERM')
+  const [code] = await once(svc.child, 'exit') as [number | null]
+  const elapsed = Date.now() - t0
+  t.equal(code, 1, 'exit code 1')
+  t.ok(elapsed >= 1_200 && elapsed < 3_000, `after the worker deadline plus the primary's 1 s margin (${elapsed} ms)`)
+  t.ok(svc.logs.some((l) => l.msg === 'workers did not stop in time; killing them'), 'says why')
+  // Killed, then reaped by init once its parent is gone: poll rather than guess how soon.
+  let alive = true
+  for (let i = 0; i < 100 && alive; i++) {
+    try { process.kill(worker, 0); await sleep(20) } catch { alive = false }
+  }
+  t.notOk(alive, 'the frozen worker is gone')
+})
+
+t.test('a worker whose Redis is down at boot listens after 5 s, answers 503, and serves once Redis comes', async (t) => {
+  const redis = new RedisServer()
+  redis.port = await freePort()
+  t.teardown(async () => { await redis.stop() })
+  const svc = await spawnMain({ WORKERS: '1', REDIS_USERS_URL: redis.url, REDIS_FEATURES_URL: redis.url })
+  t.teardown(async () => { if (svc.child.exitCode === null) { svc.child.kill('SIGTERM'); await once(svc.child, 'exit') } })
+  await svc.until('worker listening', 10_000)
+  t.ok(svc.logs.some((l) => l.msg === 'feature store not reachable yet; listening anyway (503 until it is)'), 'says so')
+  const url = `http://127.0.0.1:${svc.port}`
+  t.equal((await get(`${url}/features`)).status, 503, '503 meanwhile')
+  t.equal((await get(`${url}/readyz`)).status, 503, 'not ready meanwhile')
+  await redis.start()
+  let status = 0
+  for (let i = 0; i < 100 && status !== 200; i++) { await sleep(50); status = (await get(`${url}/readyz`)).status }
+  t.equal(status, 200, 'ready once Redis listens')
+  t.equal((await get(`${url}/features`)).status, 200, 'and serving')
 })

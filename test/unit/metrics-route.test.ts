@@ -60,3 +60,10 @@ t.test('an answer with neither text nor error is an error too', async (t) => {
   const port = await serveWith(t, ({ id }) => { emit({ type: 'tideflags:metrics-res', id }) })
   t.equal((await get(port)).status, 503)
 })
+
+t.test('a primary that never answers makes the scrape 503 after 5 s instead of hanging', async (t) => {
+  const port = await serveWith(t, () => {})
+  const t0 = Date.now()
+  t.equal((await get(port)).status, 503)
+  t.ok(Date.now() - t0 >= 4_900, 'at the 5 s limit')
+})
