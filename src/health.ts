@@ -20,7 +20,8 @@ const READY_HEADERS = { 'content-type': 'application/json', 'content-length': RE
 
 /** Returns whether the store answers now; concurrent calls share one check. */
 export function readinessProbe (store: FeatureStore): () => Promise<boolean> {
-  if (!(store instanceof RedisStore)) return async () => true
+  // The embedded store is ready once loaded; asking it keeps to the FeatureStore contract.
+  if (!(store instanceof RedisStore)) return async () => { await store.ready(); return true }
   const clients = store.users === store.features ? [store.features] : [store.users, store.features]
   let running: Promise<boolean> | undefined
   return async () => {

@@ -162,11 +162,12 @@ const METRICS_TIMEOUT_MS = 5_000 // 5 s: prom-client's own limit for gathering w
  * cluster-wide answer; otherwise it answers with this worker's own registry.
  */
 export function metricsRoute (metrics: Metrics, config: Pick<Config, 'clusterMetrics'>, replier: Replier): Route {
-  const ask = config.clusterMetrics && process.send !== undefined ? askPrimary() : undefined
+  // clusterMetrics is set only by our primary, which always forks with an IPC channel.
+  const collect = config.clusterMetrics ? askPrimary() : async () => await metrics.registry.metrics()
   async function get (req: IncomingMessage, res: ServerResponse): Promise<void> {
     let text: string
     try {
-      text = ask !== undefined ? await ask() : await metrics.registry.metrics()
+      text = await collect()
     } catch {
       return replier.error(res, HTTP_ERRORS.TF_ERR_METRICS_UNAVAILABLE)
     }
@@ -199,7 +200,7 @@ function askPrimary (): () => Promise<string> {
       reject: (err) => { clearTimeout(timer); reject(err) },
     })
     const request: MetricsRequest = { type: 'tideflags:metrics-req', id }
-    process.send?.(request)
+    ;(process.send as (message: MetricsRequest) => boolean)(request)
   })
 }
 

@@ -114,10 +114,11 @@ export function runPrimary (config: Config): void {
     log.info({ workers: old.length }, 'rolling restart begins')
     rollingRestart(old, { fork, retire, readyTimeoutMs: READY_TIMEOUT_MS, cancelled: () => stopping }).then((result) => {
       rolling = false
-      if (result.aborted === undefined) log.info(result, 'rolling restart done')
       // The decision to stop early is tested in test/unit/rolling-restart.test.ts; this is its log line.
-      /* c8 ignore next */
-      else log.error(result, 'rolling restart stopped early; remaining workers keep serving')
+      /* c8 ignore start */
+      if (result.aborted !== undefined) return log.error(result, 'rolling restart stopped early; remaining workers keep serving')
+      /* c8 ignore stop */
+      log.info(result, 'rolling restart done')
     }, /* c8 ignore next */ (err: unknown) => { rolling = false; log.error({ err }, 'rolling restart failed') })
   }
 

@@ -39,3 +39,22 @@ t.test('one line per request with method, path without query, status and time; n
   t.type(access[0]?.ms, 'number')
   t.notMatch(JSON.stringify(lines), /secret/, 'neither the header token nor the query string')
 })
+
+t.test('an error answer to HEAD has no body', async (t) => {
+  const log = pino({ level: 'silent' })
+  const store = new EmbeddedStore(EXAMPLE_FEATURES_FILE, log)
+  const server = createServer(loadConfig({}), store, log)
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(async () => { server.close(); await store.close() })
+  const port = (server.address() as { port: number }).port
+  const [status, bytes] = await new Promise<[number, number]>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/nope', method: 'HEAD', agent: false }, (res) => {
+      let n = 0
+      res.on('data', (c: Buffer) => { n += c.length })
+      res.on('end', () => resolve([res.statusCode ?? 0, n]))
+    }).on('error', reject).end()
+  })
+  t.equal(status, 404)
+  t.equal(bytes, 0)
+})
