@@ -24,13 +24,6 @@ export interface MetricsResponse {
   readonly error?: string
 }
 
-/** Whether an IPC message is a MetricsRequest. */
-export function isMetricsRequest (message: unknown): message is MetricsRequest {
-  return typeof message === 'object' && message !== null &&
-    (message as { type?: unknown }).type === 'tideflags:metrics-req' &&
-    typeof (message as { id?: unknown }).id === 'number'
-}
-
 /** Whether an IPC message is a MetricsResponse. */
 export function isMetricsResponse (message: unknown): message is MetricsResponse {
   return typeof message === 'object' && message !== null &&

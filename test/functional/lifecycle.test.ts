@@ -202,3 +202,20 @@ t.test('a worker whose Redis is down at boot listens after 5 s, answers 503, and
   t.equal(status, 200, 'ready once Redis listens')
   t.equal((await get(`${url}/features`)).status, 200, 'and serving')
 })
+
+t.test('the primary tells a supervisor that waits on IPC when the service is ready, and ignores SIGHUP once stopping', async (t) => {
+  const port = await freePort()
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: '1' }, stdio: ['ignore', 'pipe', 'ignore', 'ipc'] })
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  let out = ''
+  child.stdout?.setEncoding('utf8')
+  child.stdout?.on('data', (c: string) => { out += c })
+  const [message] = await once(child, 'message') as [unknown]
+  t.equal(message, 'ready', "pm2's wait_ready message")
+  child.kill('SIGTERM')
+  await sleep(20)
+  child.kill('SIGHUP')
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal(code, 0)
+  t.notMatch(out, 'rolling restart begins', 'no roll during a shutdown')
+})

@@ -6,7 +6,7 @@ import { pino } from 'pino'
 import t from 'tap'
 import { EXAMPLE_FEATURES_FILE, loadConfig } from '../../src/config.js'
 import { readinessProbe } from '../../src/health.js'
-import { Metrics } from '../../src/metrics.js'
+import { answerPrimaryScrapes, Metrics } from '../../src/metrics.js'
 import { createServer, ROUTE_PATHS } from '../../src/server.js'
 import { Drain } from '../../src/shutdown.js'
 import { EmbeddedStore } from '../../src/store/embedded.js'
@@ -66,4 +66,17 @@ t.test('a primary that never answers makes the scrape 503 after 5 s instead of h
   const t0 = Date.now()
   t.equal((await get(port)).status, 503)
   t.ok(Date.now() - t0 >= 4_900, 'at the 5 s limit')
+})
+
+t.test('without our primary (pm2 cluster mode, tests) /metrics answers with the numbers of the worker itself', async (t) => {
+  const store = new EmbeddedStore(EXAMPLE_FEATURES_FILE, log)
+  const metrics = new Metrics(ROUTE_PATHS, { defaultMetrics: false })
+  answerPrimaryScrapes(metrics) // not a cluster worker here: nothing to install
+  const server = createServer(loadConfig({}), store, log, { drain: new Drain(), metrics, probe: readinessProbe(store), accessLog: undefined })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(async () => { server.close(); await store.close() })
+  const answer = await get((server.address() as { port: number }).port)
+  t.equal(answer.status, 200)
+  t.match(answer.body, '# TYPE tideflags_http_requests_total counter')
 })
