@@ -40,7 +40,7 @@ function bearer (header: string, start: number): AuthResult {
   if (length === 0) return HTTP_ERRORS.TF_ERR_AUTH_EMPTY_TOKEN
   // node hands header bytes over as latin1; a length over the limit is over it in bytes too.
   if (length > MAX_TOKEN_BYTES) return HTTP_ERRORS.TF_ERR_AUTH_TOKEN_TOO_LONG
-  const token = start === 0 ? header : header.slice(start)
+  const token = header.slice(start)
   const scan = scanChars(token)
   if (scan === CONTROL) return HTTP_ERRORS.TF_ERR_AUTH_TOKEN_CHARS
   // Bytes >= 0x80 arrived as latin1 characters: recover the UTF-8 the client sent, so the Redis key

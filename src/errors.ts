@@ -48,14 +48,18 @@ export type HttpErrorCode = keyof typeof HTTP_ERRORS
 /** An error that maps to a client response. Thrown by stores and auth, turned into a reply by the server. */
 export class HttpError extends Error {
   readonly code: HttpErrorCode
-  readonly def: HttpErrorDef
 
   constructor (code: HttpErrorCode, options?: { cause?: unknown }) {
-    const d = HTTP_ERRORS[code]
-    super(d.message, options)
+    super(HTTP_ERRORS[code].message, options)
     this.name = 'HttpError'
     this.code = code
-    this.def = d
+  }
+
+  // A getter, not an own property: loggers walk an error's own properties, and the frozen,
+  // error-like definition would trip pino's serializer.
+  /** The registry entry of this error. */
+  get def (): HttpErrorDef {
+    return HTTP_ERRORS[this.code]
   }
 }
 

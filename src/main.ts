@@ -8,12 +8,10 @@ import { runPrimary } from './primary.js'
 import { runWorker } from './worker.js'
 
 function fail (err: unknown): never {
-  if (err instanceof ConfigError || err instanceof DataFileError) {
-    // One line naming the variable or file and what was expected; no stack for operator errors.
-    process.stderr.write(`tideflags: ${err.message}\n`)
-  } else {
-    process.stderr.write(`tideflags: failed to start: ${(err as Error)?.stack ?? String(err)}\n`)
-  }
+  // One line naming the variable, file or resource and what went wrong: these are operator errors
+  // (a bad setting, a port in use), so no stack trace.
+  const prefix = err instanceof ConfigError || err instanceof DataFileError ? '' : 'failed to start: '
+  process.stderr.write(`tideflags: ${prefix}${(err as Error).message}\n`)
   process.exit(1)
 }
 

@@ -23,33 +23,45 @@ export function runPrimary (config: Config): void {
 
   const backoff = new RestartBackoff()
   let stopping = false
+  let exitStatus = 0
+  // Until one worker has listened, a worker that dies is a boot failure (port in use, bad file):
+  // replacing it would only crash-loop, so the service stops and says why.
+  let listened = false
+  cluster.once('listening', () => { listened = true })
 
   cluster.on('exit', (worker: Worker, code: number | null, signal: string | null) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitStatus)
       return
     }
     if (worker.exitedAfterDisconnect) return
+    if (!listened) {
+      log.fatal({ worker: worker.process.pid, code, signal }, 'a worker failed to start; stopping')
+      stop('boot failure', 1)
+      return
+    }
     const delay = backoff.crashed()
     log.warn({ worker: worker.process.pid, code, signal, restartInMs: delay }, 'worker died unexpectedly; replacing it')
-    setTimeout(() => { if (!stopping) cluster.fork() }, delay).unref()
+    // Not unref'd: with every worker dead this timer is what keeps the primary alive to re-fork.
+    setTimeout(() => { if (!stopping) cluster.fork() }, delay)
   })
 
-  function stop (signal: string): void {
+  function stop (reason: string, exitCode = 0): void {
     if (stopping) {
       // A second signal: the operator wants out now.
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL')
       process.exit(1)
     }
     stopping = true
-    log.info({ signal }, 'stopping workers')
+    exitStatus = exitCode
+    log.info({ reason }, 'stopping workers')
     setTimeout(() => {
       log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'workers did not stop in time; killing them')
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL')
       process.exit(1)
     }, SHUTDOWN_DEADLINE_MS).unref()
     const workers = Object.values(cluster.workers ?? {})
-    if (workers.length === 0) process.exit(0)
+    if (workers.length === 0) process.exit(exitCode)
     for (const worker of workers) {
       if (worker?.isConnected() === true) worker.send('tideflags:shutdown')
     }

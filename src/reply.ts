@@ -58,7 +58,7 @@ export class Replier {
 
 // The path only: a query string could carry anything, and logs must never hold a token.
 function pathOf (res: ServerResponse): string {
-  const url = res.req.url ?? ''
+  const url = res.req.url as string // always set on a server's request
   const q = url.indexOf('?')
   return q === -1 ? url : url.slice(0, q)
 }

@@ -5,6 +5,8 @@ import { createLogger } from './logger.js'
 import { createServer } from './server.js'
 import { createStore } from './store/index.js'
 
+const STORE_READY_WAIT_MS = 2_000 // 2 s: the Redis connect timeout
+
 /** Start serving; resolves once listening. */
 export async function runWorker (config: Config): Promise<void> {
   const log = createLogger(config, 'worker')
@@ -29,6 +31,9 @@ export async function runWorker (config: Config): Promise<void> {
     if (message === 'tideflags:shutdown') void shutdown('primary')
   })
 
+  // Give Redis a moment to connect so the first requests after a (re)start are not 503s; a Redis
+  // that is down must not keep the worker from serving (503) and reporting, so the wait is bounded.
+  await Promise.race([store.ready(), new Promise((resolve) => setTimeout(resolve, STORE_READY_WAIT_MS).unref())])
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => {

@@ -31,7 +31,7 @@ export function loadDataFile (file: string): EmbeddedData {
   try {
     text = readFileSync(file, 'utf8')
   } catch (err) {
-    throw new DataFileError(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err })
+    throw new DataFileError(file, `cannot read: ${(err as Error).message}`, { cause: err })
   }
   let raw: unknown
   try {
@@ -74,10 +74,10 @@ export class EmbeddedStore implements FeatureStore {
   constructor (file: string, log: Logger) {
     this.file = file
     this.#log = log
-    this.#data = loadDataFile(file)
     this.#onChange = (current, previous) => {
       if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size) this.reload()
     }
+    this.#data = loadDataFile(file)
     watchFile(file, { interval: RELOAD_POLL_MS, persistent: false }, this.#onChange)
   }
 
@@ -90,6 +90,8 @@ export class EmbeddedStore implements FeatureStore {
       this.#log.error({ err }, 'embedded store reload failed; keeping the previous data')
     }
   }
+
+  async ready (): Promise<void> {}
 
   async userIdForToken (token: string): Promise<string | null> {
     return this.#data.tokens.get(token) ?? null

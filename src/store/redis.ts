@@ -67,6 +67,11 @@ export class RedisStore implements FeatureStore {
       : this.#connect(config.store.usersUrl, config, 'users')
   }
 
+  async ready (): Promise<void> {
+    await Promise.all([this.users, this.features].map((client) =>
+      client.status === 'ready' ? undefined : new Promise((resolve) => client.once('ready', resolve))))
+  }
+
   async userIdForToken (token: string): Promise<string | null> {
     return this.#run(this.users.get(TOKEN_PREFIX + token))
   }
@@ -93,29 +98,27 @@ export class RedisStore implements FeatureStore {
 
   // Bounds the commands in flight: while Redis stalls, requests past the bound get a 503 at once
   // instead of piling up in memory until the command timeout clears them.
-  async #run<T> (command: Promise<T>): Promise<T> {
+  #run<T> (command: Promise<T>): Promise<T> {
     if (this.#pending >= this.#maxPending) {
       command.catch(noop)
-      throw new HttpError('TF_ERR_SERVICE_UNAVAILABLE')
+      return Promise.reject(new HttpError('TF_ERR_SERVICE_UNAVAILABLE'))
     }
     this.#pending++
-    try {
-      return await command
-    } catch (err) {
-      throw classify(err)
-    } finally {
-      this.#pending--
-    }
+    return command.then(
+      (value) => { this.#pending--; return value },
+      (err: unknown) => { this.#pending--; throw classify(err) })
   }
 
   #connect (url: string, config: Config, name: string): Redis {
     const client = new Redis(url, clientOptions(config, name))
     let healthy = true
     // Log transitions only: a Redis outage must not turn into a log flood.
-    client.on('error', (err: Error) => {
-      if (healthy) this.#log.warn({ err, redis: name }, 'redis connection error')
+    const lost = (err?: Error): void => {
+      if (healthy) this.#log.warn({ err, redis: name }, 'redis connection lost')
       healthy = false
-    })
+    }
+    client.on('error', lost)
+    client.on('close', () => lost())
     client.on('ready', () => {
       if (!healthy) this.#log.info({ redis: name }, 'redis connection restored')
       healthy = true
@@ -129,8 +132,7 @@ export function classify (err: unknown): HttpError {
   if (err instanceof ReplyError) {
     // The first word of a Redis error reply is its error code (RESP protocol), not free text.
     const message = (err as Error).message
-    const space = message.indexOf(' ')
-    const code = space === -1 ? message : message.slice(0, space)
+    const code = message.split(' ', 1)[0] as string
     return new HttpError(TRANSIENT_REPLIES.has(code) ? 'TF_ERR_SERVICE_UNAVAILABLE' : 'TF_ERR_INTERNAL', { cause: err })
   }
   // Everything else comes from the connection: refused, closed, not writeable, timed out.

@@ -12,6 +12,11 @@ export interface FeatureStore {
    * @param userId the caller's user id, or null for an anonymous caller
    */
   featuresFor (userId: string | null): Promise<string[]>
+  /**
+   * Resolves once the store can answer (Redis: both connections ready; embedded: at once).
+   * Never rejects: while Redis is down it stays pending and requests get 503 meanwhile.
+   */
+  ready (): Promise<void>
   /** Release connections, file watchers and timers. Idempotent. */
   close (): Promise<void>
 }
