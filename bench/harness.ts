@@ -25,6 +25,8 @@ export interface BenchOptions {
   /** Length of the discarded warm-up run of each target, per scenario (s). */
   readonly warmupS: number
   readonly rounds: number
+  /** The service's REDIS_CLIENT_CACHE_ENTRIES (0: client-side cache off). */
+  readonly cacheEntries: number
   /** Pause between two checked requests (ms). */
   readonly checkIntervalMs: number
   /** Progress lines go here (stderr by default). */
@@ -40,6 +42,7 @@ export const DEFAULT_OPTIONS: Omit<BenchOptions, 'progress'> = Object.freeze({
   durationS: 5, // 5 s per measured run
   warmupS: 2, // 2 s per target per scenario, thrown away
   rounds: 3,
+  cacheEntries: 250_000, // per cache per worker: room for every user of the data set
   checkIntervalMs: 5, // 5 ms: ~200 checked requests/s, noise next to the load
 })
 
@@ -94,7 +97,9 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
 
     const bodyBytes = medianBodyBytes(data)
     ;[service, baseline] = await Promise.all([
-      startService({ REDIS_USERS_URL: usersRedis.url, REDIS_FEATURES_URL: featuresRedis.url }, options.workers),
+      startService({
+        REDIS_USERS_URL: usersRedis.url, REDIS_FEATURES_URL: featuresRedis.url, REDIS_CLIENT_CACHE_ENTRIES: String(options.cacheEntries),
+      }, options.workers),
       startBaseline(options.workers, bodyBytes),
     ])
     const serviceUrl = `${service.url}/features`
