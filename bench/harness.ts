@@ -27,6 +27,8 @@ export interface BenchOptions {
   readonly rounds: number
   /** The service's REDIS_CLIENT_CACHE_ENTRIES (0: client-side cache off). */
   readonly cacheEntries: number
+  /** NODE_OPTIONS for the service's processes (V8 flags such as --max-semi-space-size); '' for none. */
+  readonly serviceNodeOptions: string
   /** Pause between two checked requests (ms). */
   readonly checkIntervalMs: number
   /** Progress lines go here (stderr by default). */
@@ -40,9 +42,10 @@ export const DEFAULT_OPTIONS: Omit<BenchOptions, 'progress'> = Object.freeze({
   workers: availableParallelism(),
   connections: 50,
   durationS: 5, // 5 s per measured run
-  warmupS: 2, // 2 s per target per scenario, thrown away
+  warmupS: 3, // 3 s per target per scenario, thrown away
   rounds: 3,
   cacheEntries: 250_000, // per cache per worker: room for every user of the data set
+  serviceNodeOptions: '',
   checkIntervalMs: 5, // 5 ms: ~200 checked requests/s, noise next to the load
 })
 
@@ -99,6 +102,7 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
     ;[service, baseline] = await Promise.all([
       startService({
         REDIS_USERS_URL: usersRedis.url, REDIS_FEATURES_URL: featuresRedis.url, REDIS_CLIENT_CACHE_ENTRIES: String(options.cacheEntries),
+        NODE_OPTIONS: options.serviceNodeOptions,
       }, options.workers),
       startBaseline(options.workers, bodyBytes),
     ])

@@ -25,6 +25,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions & { save: b
       warmup: { type: 'string' },
       rounds: { type: 'string' },
       'cache-entries': { type: 'string' },
+      'service-node-options': { type: 'string' },
       'check-interval': { type: 'string' },
       quick: { type: 'boolean' },
       'no-save': { type: 'boolean' },
@@ -54,6 +55,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions & { save: b
     warmupS: num('warmup', values.warmup, base.warmupS, 0.05),
     rounds: Math.floor(num('rounds', values.rounds, base.rounds, 1)),
     cacheEntries: Math.floor(num('cache-entries', values['cache-entries'], base.cacheEntries, 0)),
+    serviceNodeOptions: values['service-node-options'] ?? base.serviceNodeOptions,
     checkIntervalMs: num('check-interval', values['check-interval'], base.checkIntervalMs, 0),
     progress: (line) => process.stderr.write(line + '\n'),
     save: values['no-save'] !== true,
@@ -98,7 +100,8 @@ async function main (): Promise<void> {
   const o = report.options
   process.stdout.write(`tideflags bench ${report.date}: ${report.cores} cores, node ${report.node}, generator ${o.generator}, ` +
     `${o.workers} workers, ${o.connections} connections, ${o.rounds} x ${o.durationS} s (warm-up ${o.warmupS} s), ` +
-    `${o.users} users, client cache ${o.cacheEntries > 0 ? o.cacheEntries + ' entries' : 'off'}, baseline body ${report.bodyBytes} B\n\n${summaryTable(report)}\n`)
+    `${o.users} users, client cache ${o.cacheEntries > 0 ? o.cacheEntries + ' entries' : 'off'}, ` +
+    `${o.serviceNodeOptions === '' ? '' : `service NODE_OPTIONS ${o.serviceNodeOptions}, `}baseline body ${report.bodyBytes} B\n\n${summaryTable(report)}\n`)
   if (save) {
     const dir = new URL('./results/', import.meta.url)
     mkdirSync(dir, { recursive: true })

@@ -14,7 +14,7 @@ export interface Answer {
 // Responses vary by caller, so they are `private`; `no-cache` lets clients keep a copy but
 // revalidate it every time (If-None-Match -> 304), which keeps the freshness promise.
 const CACHE_CONTROL = 'private, no-cache'
-const MAX_INTERNED = 50_000 // distinct answers kept per worker; beyond it the table starts over
+const MAX_INTERNED = 10_000 // distinct answers kept by content per worker; beyond it the table starts over
 
 // Cached store answers come back as the same array: found by identity, no work at all.
 const byArray = new WeakMap<readonly string[], Answer>()

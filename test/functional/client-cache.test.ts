@@ -81,18 +81,10 @@ t.test(`a change written through another connection is served within ${FRESH_WIT
   await sleep(300) // the caches fill
 
   let stale = 0
-  const slowest: number[] = []
   for (let round = 0; round < ROUNDS; round++) {
     for (const step of steps) {
       await step.write()
       const written = Date.now()
-      // Poll at once (new connections, no queue) to report how soon the change shows; the promise
-      // itself is checked below, on requests sent once the bound has passed.
-      let firstFresh = -1
-      while (firstFresh === -1 && Date.now() - written < FRESH_WITHIN_MS) {
-        if ((await get(false, 'Bearer 1234')).body === step.user) firstFresh = Date.now() - written
-      }
-      if (firstFresh !== -1) slowest.push(firstFresh)
       await sleep(Math.max(0, written + FRESH_WITHIN_MS - Date.now()))
       const checks = await Promise.all([
         ...Array.from({ length: 4 }, () => get(false, 'Bearer 1234')),
@@ -110,7 +102,7 @@ t.test(`a change written through another connection is served within ${FRESH_WIT
   await Promise.all(load)
   loadAgent.destroy()
   t.equal(stale, 0, `no stale answer ${FRESH_WITHIN_MS} ms after a write (${ROUNDS * steps.length} writes, ` +
-    `${served} background requests, first fresh answer after at most ${Math.max(...slowest)} ms when polled at once)`)
+    `${served} background requests)`)
   t.ok(served > 1000, 'the service was under load meanwhile')
   t.end()
 })
