@@ -10,7 +10,7 @@ import { DEFAULT_DATA, expectedBody, generateData, loadData, type DataSet } from
 import { runAutocannon } from './generators/autocannon.js'
 import type { Generator, LoadResult } from './generators/load.js'
 import { runWrk } from './generators/wrk.js'
-import { rssMb, startBaseline, type Baseline } from './processes.js'
+import { liveBaselines, rssMb, startBaseline, type Baseline } from './processes.js'
 import { buildScenario, type ScenarioName } from './scenarios.js'
 
 /** Every knob of a run; bench/README.md explains each. */
@@ -76,6 +76,15 @@ export interface BenchReport {
   readonly scenarios: ScenarioReport[]
 }
 
+// What a run has started, so an interrupted run (Ctrl-C) stops it too instead of leaving orphans.
+const running = new Set<() => Promise<unknown>>()
+
+/** Stop everything the current run started. For signal handlers; the run's own finally does the same. */
+export async function stopAll (): Promise<void> {
+  for (const child of liveBaselines) child.kill('SIGTERM')
+  await Promise.allSettled([...running].map(async (stop) => stop()))
+}
+
 /** Run the benchmark; always stops what it started. */
 export async function runBench (options: BenchOptions): Promise<BenchReport> {
   const log = options.progress
@@ -84,6 +93,11 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
   const featuresRedis = new RedisServer()
   let service: Service | undefined
   let baseline: Baseline | undefined
+  const stop = async (): Promise<void> => {
+    await Promise.allSettled([service?.stop(), baseline?.stop()])
+    await Promise.allSettled([usersRedis.stop(), featuresRedis.stop()])
+  }
+  running.add(stop)
   try {
     await Promise.all([usersRedis.start(), featuresRedis.start()])
     const data = generateData({ ...DEFAULT_DATA, users: options.users })
@@ -99,13 +113,14 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
     log(`loaded ${options.users} users in ${loadSeconds.toFixed(2)} s`)
 
     const bodyBytes = medianBodyBytes(data)
-    ;[service, baseline] = await Promise.all([
-      startService({
-        REDIS_USERS_URL: usersRedis.url, REDIS_FEATURES_URL: featuresRedis.url, REDIS_CLIENT_CACHE_ENTRIES: String(options.cacheEntries),
-        NODE_OPTIONS: options.serviceNodeOptions,
-      }, options.workers),
-      startBaseline(options.workers, bodyBytes),
-    ])
+    // One after the other, each assigned at once, so an interrupted start still stops what it started.
+    baseline = await startBaseline(options.workers, bodyBytes)
+    service = await startService({
+      REDIS_USERS_URL: usersRedis.url,
+      REDIS_FEATURES_URL: featuresRedis.url,
+      REDIS_CLIENT_CACHE_ENTRIES: String(options.cacheEntries),
+      NODE_OPTIONS: options.serviceNodeOptions,
+    }, options.workers)
     const serviceUrl = `${service.url}/features`
     const servicePids = service.logs.filter((l) => l.msg === 'worker listening').map((l) => Number(l.pid))
 
@@ -146,8 +161,8 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
       scenarios,
     }
   } finally {
-    await Promise.allSettled([service?.stop(), baseline?.stop()])
-    await Promise.allSettled([usersRedis.stop(), featuresRedis.stop()])
+    await stop()
+    running.delete(stop)
   }
 }
 

@@ -7,6 +7,9 @@ import { freePort } from '../test/helpers/redis-server.js'
 
 const BASELINE = fileURLToPath(new URL('./baseline-server.ts', import.meta.url))
 
+/** Baseline processes not yet stopped, including ones still starting: an interrupted run kills these. */
+export const liveBaselines = new Set<ChildProcess>()
+
 /** A running baseline cluster. */
 export interface Baseline {
   readonly url: string
@@ -22,6 +25,8 @@ export async function startBaseline (workers: number, bodyBytes: number): Promis
     env: { ...process.env, NODE_V8_COVERAGE: '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
+  liveBaselines.add(child)
+  child.once('exit', () => liveBaselines.delete(child))
   const workerPids: number[] = []
   await new Promise<void>((resolve, reject) => {
     let buffered = ''

@@ -3,7 +3,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { DEFAULT_OPTIONS, runBench, type BenchOptions, type BenchReport } from './harness.js'
+import { DEFAULT_OPTIONS, runBench, stopAll, type BenchOptions, type BenchReport } from './harness.js'
 import { hasWrk } from './generators/wrk.js'
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios.js'
 import { formatSpread, spread, table } from './stats.js'
@@ -96,6 +96,12 @@ async function main (): Promise<void> {
     process.exit(2)
   }
   const { save, ...benchOptions } = options
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`bench: ${signal}, stopping Redis, service and baseline\n`)
+      void stopAll().finally(() => process.exit(130))
+    })
+  }
   const report = await runBench(benchOptions)
   const o = report.options
   process.stdout.write(`tideflags bench ${report.date}: ${report.cores} cores, node ${report.node}, generator ${o.generator}, ` +
