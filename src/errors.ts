@@ -13,10 +13,18 @@ export interface HttpErrorDef {
   readonly message: string
   /** Pre-serialised `{"key":...,"message":...}` body. */
   readonly body: Buffer
+  /**
+   * OpenFeature error code when answered on an OFREP route (src/ofrep-reply.ts), which uses the
+   * protocol's `{"errorCode","errorDetails"}` shape instead; absent means `GENERAL`.
+   */
+  readonly ofrepCode?: OfrepErrorCode
 }
 
-function def (code: string, statusCode: number, key: string, message: string): HttpErrorDef {
-  return Object.freeze({ code, statusCode, key, message, body: Buffer.from(JSON.stringify({ key, message })) })
+/** The OFREP error codes this service sends (OFREP 0.3.0 evaluationFailure, flagNotFound). */
+export type OfrepErrorCode = 'PARSE_ERROR' | 'INVALID_CONTEXT' | 'FLAG_NOT_FOUND' | 'GENERAL'
+
+function def (code: string, statusCode: number, key: string, message: string, ofrepCode?: OfrepErrorCode): HttpErrorDef {
+  return Object.freeze({ code, statusCode, key, message, body: Buffer.from(JSON.stringify({ key, message })), ofrepCode })
 }
 
 /** Every error a client can receive, by code. README "Errors" documents each one (a test checks). */
@@ -41,6 +49,18 @@ export const HTTP_ERRORS = Object.freeze({
   TF_ERR_INTERNAL: def('TF_ERR_INTERNAL', 500, 'internal_server_error', 'Internal server error'),
   TF_ERR_SERVICE_UNAVAILABLE: def('TF_ERR_SERVICE_UNAVAILABLE', 503, 'service_unavailable',
     'The feature store is unavailable, retry later'),
+  TF_ERR_BODY_TOO_LARGE: def('TF_ERR_BODY_TOO_LARGE', 413, 'body_too_large',
+    'The request body is larger than 64 KiB'),
+  TF_ERR_OFREP_JSON: def('TF_ERR_OFREP_JSON', 400, 'parse_error',
+    'The request body is not valid UTF-8 JSON', 'PARSE_ERROR'),
+  TF_ERR_OFREP_BODY_SHAPE: def('TF_ERR_OFREP_BODY_SHAPE', 400, 'parse_error',
+    'The request body must be a JSON object', 'PARSE_ERROR'),
+  TF_ERR_OFREP_CONTEXT: def('TF_ERR_OFREP_CONTEXT', 400, 'invalid_context',
+    'The request body must hold a "context" that is a JSON object', 'INVALID_CONTEXT'),
+  TF_ERR_OFREP_FLAG_KEY: def('TF_ERR_OFREP_FLAG_KEY', 400, 'parse_error',
+    'The flag key in the path is not valid percent-encoded UTF-8', 'PARSE_ERROR'),
+  TF_ERR_OFREP_FLAG_NOT_FOUND: def('TF_ERR_OFREP_FLAG_NOT_FOUND', 404, 'flag_not_found',
+    'No feature of that name is global or active', 'FLAG_NOT_FOUND'),
 })
 
 export type HttpErrorCode = keyof typeof HTTP_ERRORS

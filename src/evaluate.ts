@@ -33,3 +33,35 @@ export function resolveFeatures (
 export function sortFeatures (features: string[]): string[] {
   return features.sort()
 }
+
+/**
+ * Why a known flag has its value for a caller (OpenFeature resolution reasons):
+ * `STATIC` on for everyone (global), `TARGETING_MATCH` switched on for this user,
+ * `DISABLED` known (global or active) but off for this caller.
+ */
+export type FlagReason = 'STATIC' | 'TARGETING_MATCH' | 'DISABLED'
+
+/**
+ * Every known flag (global ∪ active) with the reason for its value, keys in {@link sortFeatures}
+ * order. A flag is on exactly when it is in {@link resolveFeatures}' answer for the same data, so
+ * /features and OFREP cannot disagree.
+ * @param global members of `global_features`
+ * @param active members of `active_features`
+ * @param mine members of `features:user:<id>`, or undefined for an anonymous caller
+ */
+export function resolveFlags (
+  global: Iterable<string>,
+  active: ReadonlySet<string>,
+  mine: Iterable<string> | undefined,
+): ReadonlyMap<string, FlagReason> {
+  const reasons = new Map<string, FlagReason>()
+  for (const feature of active) reasons.set(feature, 'DISABLED')
+  if (mine !== undefined) {
+    for (const feature of mine) if (active.has(feature)) reasons.set(feature, 'TARGETING_MATCH')
+  }
+  // Global last: a feature on for everyone is STATIC even when also switched on for this user.
+  for (const feature of global) reasons.set(feature, 'STATIC')
+  const sorted = new Map<string, FlagReason>()
+  for (const key of sortFeatures(Array.from(reasons.keys()))) sorted.set(key, reasons.get(key) as FlagReason)
+  return sorted
+}

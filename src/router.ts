@@ -1,4 +1,6 @@
 // Dispatch by exact path, then method. Built once at startup: the hot path is one Map lookup.
+// Paths with a parameter (OFREP's /ofrep/v1/evaluate/flags/{key}) are prefix routes, tried only
+// after the exact lookup misses, so they cost the exact routes nothing.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { HTTP_ERRORS } from './errors.js'
@@ -7,37 +9,68 @@ import type { Replier } from './reply.js'
 /** A request handler. It may throw or reject: the router answers with the error's status. */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 
+/** A handler of a prefix route; `segment` is the path segment after the prefix, still percent-encoded. */
+export type SegmentHandler = (req: IncomingMessage, res: ServerResponse, segment: string) => void | Promise<void>
+
 /** A path and the handlers of the methods it allows. */
 export interface Route {
   readonly path: string
   readonly methods: Readonly<Record<string, Handler>>
 }
 
+/** A prefix (ending in '/') followed by exactly one non-empty path segment, and its handlers. */
+export interface PrefixRoute {
+  readonly prefix: string
+  readonly methods: Readonly<Record<string, SegmentHandler>>
+}
+
 interface Entry {
-  readonly methods: ReadonlyMap<string, Handler>
+  readonly methods: ReadonlyMap<string, SegmentHandler>
   readonly allow: { allow: string }
 }
 
+function entryOf (methods: Readonly<Record<string, SegmentHandler>>): Entry {
+  return { methods: new Map(Object.entries(methods)), allow: { allow: Object.keys(methods).join(', ') } }
+}
+
 /** Build the request listener for a set of routes. */
-export function createRouter (routes: readonly Route[], replier: Replier): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRouter (
+  routes: readonly (Route | PrefixRoute)[],
+  replier: Replier,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const table = new Map<string, Entry>()
+  const prefixes: { prefix: string, entry: Entry }[] = []
   for (const route of routes) {
+    if ('prefix' in route) {
+      if (!route.prefix.endsWith('/')) throw new Error(`prefix route ${route.prefix} must end with '/'`)
+      prefixes.push({ prefix: route.prefix, entry: entryOf(route.methods) })
+      continue
+    }
     if (table.has(route.path)) throw new Error(`route ${route.path} registered twice`)
-    table.set(route.path, {
-      methods: new Map(Object.entries(route.methods)),
-      allow: { allow: Object.keys(route.methods).join(', ') },
-    })
+    table.set(route.path, entryOf(route.methods))
   }
 
   return function route (req, res) {
     const url = req.url as string // always set on a server's request
     const q = url.indexOf('?')
-    const entry = table.get(q === -1 ? url : url.slice(0, q))
-    if (entry === undefined) return replier.error(res, HTTP_ERRORS.TF_ERR_NOT_FOUND)
+    const path = q === -1 ? url : url.slice(0, q)
+    let entry = table.get(path)
+    let segment = ''
+    if (entry === undefined) {
+      for (const candidate of prefixes) {
+        if (!path.startsWith(candidate.prefix)) continue
+        const rest = path.slice(candidate.prefix.length)
+        if (rest.length === 0 || rest.includes('/')) continue
+        entry = candidate.entry
+        segment = rest
+        break
+      }
+      if (entry === undefined) return replier.error(res, HTTP_ERRORS.TF_ERR_NOT_FOUND)
+    }
     const handler = entry.methods.get(req.method as string)
     if (handler === undefined) return replier.error(res, HTTP_ERRORS.TF_ERR_METHOD_NOT_ALLOWED, entry.allow)
     try {
-      const pending = handler(req, res)
+      const pending = handler(req, res, segment)
       if (pending !== undefined) pending.catch((err: unknown) => replier.failure(res, err))
     } catch (err) {
       replier.failure(res, err)

@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { HTTP_ERRORS, type HttpErrorDef } from './errors.js'
 import { featuresRoute } from './features.js'
+import { ofrepRoutes } from './ofrep.js'
 import { Replier } from './reply.js'
 import { createRouter } from './router.js'
 import type { FeatureStore } from './store/index.js'
@@ -24,7 +25,7 @@ const HEADERS_TOO_LARGE = rawResponse(HTTP_ERRORS.TF_ERR_HEADERS_TOO_LARGE, 'Req
 /** Create (not start) the HTTP server for a store. */
 export function createServer (config: Config, store: FeatureStore, log: Logger): Server {
   const replier = new Replier(config, log)
-  const routes = [featuresRoute(store, replier)]
+  const routes = [featuresRoute(store, replier), ...ofrepRoutes(config, store, log)]
   const server = createHttpServer({
     keepAliveTimeout: config.keepAliveTimeoutMs,
     // node requires headersTimeout <= requestTimeout; a request that cannot finish its headers in

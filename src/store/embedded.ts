@@ -9,7 +9,7 @@
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs'
 import type { Logger } from 'pino'
 import { DataFileError } from '../errors.js'
-import { resolveFeatures } from '../evaluate.js'
+import { resolveFeatures, resolveFlags, type FlagReason } from '../evaluate.js'
 import type { FeatureStore } from './store.js'
 
 /** The parsed contents of a data file. */
@@ -100,6 +100,11 @@ export class EmbeddedStore implements FeatureStore {
   async featuresFor (userId: string | null): Promise<string[]> {
     const data = this.#data
     return resolveFeatures(data.global, data.active, userId === null ? undefined : data.userFeatures.get(userId) ?? [])
+  }
+
+  async flagsFor (userId: string | null): Promise<ReadonlyMap<string, FlagReason>> {
+    const data = this.#data
+    return resolveFlags(data.global, data.active, userId === null ? undefined : data.userFeatures.get(userId) ?? [])
   }
 
   async close (): Promise<void> {

@@ -8,7 +8,7 @@ import { Redis, ReplyError, type Result, type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import { HttpError } from '../errors.js'
-import { sortFeatures } from '../evaluate.js'
+import { resolveFlags, sortFeatures, type FlagReason } from '../evaluate.js'
 import type { FeatureStore } from './store.js'
 import { TrackedCache, Tracker } from './tracking.js'
 
@@ -16,11 +16,14 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** src/scripts/features.lua: the answer for a known user, atomically. */
     tideflagsFeatures (globalKey: string, activeKey: string, userKey: string): Result<string[], Context>
+    /** src/scripts/flags.lua: global, active, and the user's active features, atomically. */
+    tideflagsFlags (globalKey: string, activeKey: string, userKey: string, known: '0' | '1'): Result<[string[], string[], string[]], Context>
   }
 }
 
 // Read once at startup; ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT (a restarted Redis).
 const FEATURES_LUA = readFileSync(new URL('../../src/scripts/features.lua', import.meta.url), 'utf8')
+const FLAGS_LUA = readFileSync(new URL('../../src/scripts/flags.lua', import.meta.url), 'utf8')
 
 export const GLOBAL_KEY = 'global_features'
 export const ACTIVE_KEY = 'active_features'
@@ -70,6 +73,7 @@ export class RedisStore implements FeatureStore {
     this.#maxInterned = config.clientCacheEntries
     this.features = this.#connect(config.store.featuresUrl, config, 'features')
     this.features.defineCommand('tideflagsFeatures', { numberOfKeys: 3, lua: FEATURES_LUA })
+    this.features.defineCommand('tideflagsFlags', { numberOfKeys: 3, lua: FLAGS_LUA })
     // Both URLs may name the same instance and db: share one connection then.
     this.users = config.store.usersUrl === config.store.featuresUrl
       ? this.features
@@ -122,6 +126,13 @@ export class RedisStore implements FeatureStore {
     const shared = this.#intern(answer)
     cache.set(key, shared, ticket)
     return shared
+  }
+
+  async flagsFor (userId: string | null): Promise<ReadonlyMap<string, FlagReason>> {
+    const [global, active, mine] = await this.#run(userId === null
+      ? this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX, '0')
+      : this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId, '1'))
+    return resolveFlags(global, new Set(active), userId === null ? undefined : mine)
   }
 
   async close (): Promise<void> {

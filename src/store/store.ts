@@ -1,6 +1,8 @@
 // The contract every feature store fulfils. Two implementations: Redis (production) and embedded
 // (development, read from a JSON file). Sentinel/Cluster connections will be new implementations here.
 
+import type { FlagReason } from '../evaluate.js'
+
 /** A source of users and features. Methods reject with HttpError (503 or 500) on store failure. */
 export interface FeatureStore {
   /** 'redis' or 'embedded', for logs and readiness. */
@@ -17,6 +19,12 @@ export interface FeatureStore {
    * Never rejects: while Redis is down it stays pending and requests get 503 meanwhile.
    */
   ready (): Promise<void>
+  /**
+   * Every known flag (global ∪ active) with its reason for this caller, sorted by key, read in one
+   * atomic step (see resolveFlags in src/evaluate.ts). Used by OFREP.
+   * @param userId the caller's user id, or null for an anonymous caller
+   */
+  flagsFor (userId: string | null): Promise<ReadonlyMap<string, FlagReason>>
   /** Release connections, file watchers and timers. Idempotent. */
   close (): Promise<void>
 }

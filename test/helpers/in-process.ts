@@ -1,0 +1,99 @@
+// An in-process HTTP server (createServer from src/server.ts) on a free port, over either store,
+// for tests that drive the service over real HTTP without forking the cluster.
+
+import { once } from 'node:events'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { pino, type Logger } from 'pino'
+import { loadConfig, type Config } from '../../src/config.js'
+import { createServer } from '../../src/server.js'
+import { createStore, type FeatureStore } from '../../src/store/index.js'
+import { loadExample, RedisServer } from './redis-server.js'
+
+/** A silent logger: tests assert on responses, not log lines. */
+export const quiet: Logger = pino({ level: 'silent' })
+
+/** A running in-process server. */
+export interface Served {
+  readonly url: string
+  readonly config: Config
+  close (): Promise<void>
+}
+
+/** Serve `store` on 127.0.0.1, port 0. `env` tunes the config (timeouts, Retry-After). */
+export async function serve (store: FeatureStore, env: Record<string, string> = {}): Promise<Served> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...env })
+  const server = createServer(config, store, quiet)
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    async close () {
+      server.closeAllConnections()
+      server.close()
+      await once(server, 'close')
+    },
+  }
+}
+
+/** The README example as an embedded-store data file (same data loadExample writes to Redis). */
+export const EXAMPLE_DATA = {
+  global_features: ['feature_1', 'feature_2'],
+  active_features: ['feature_3'],
+  tokens: { 1234: '1' },
+  user_features: { 1: ['feature_3', 'feature_4'] },
+}
+
+/** Write an embedded-store data file into `dir`; returns its path. */
+export function writeDataFile (dir: string, data: unknown, name = 'features.json'): string {
+  const file = join(dir, name)
+  writeFileSync(file, JSON.stringify(data))
+  return file
+}
+
+/** Two real redis-server processes (users, features) and a Redis store over them. */
+export interface RedisPair {
+  readonly users: RedisServer
+  readonly features: RedisServer
+  readonly store: FeatureStore
+  readonly env: Record<string, string>
+  stop (): Promise<void>
+}
+
+/** Start users and features Redis, load the README example, and open a store on them. */
+export async function startRedisPair (extraEnv: Record<string, string> = {}): Promise<RedisPair> {
+  const users = await new RedisServer().start()
+  const features = await new RedisServer().start()
+  const u = users.client()
+  const f = features.client()
+  await loadExample(u, f)
+  u.disconnect()
+  f.disconnect()
+  const env = { REDIS_USERS_URL: users.url, REDIS_FEATURES_URL: features.url, LOG_LEVEL: 'silent', ...extraEnv }
+  const store = createStore(loadConfig(env), quiet)
+  // The store connects in the background; tests start once it answers, so an early 503 is never
+  // mistaken for the behaviour under test.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await store.featuresFor(null)
+      await store.userIdForToken('warm-up')
+      break
+    } catch (err) {
+      if (attempt === 200) throw err
+      await sleep(10)
+    }
+  }
+  return {
+    users,
+    features,
+    store,
+    env,
+    async stop () {
+      await store.close()
+      await Promise.all([users.stop(), features.stop()])
+    },
+  }
+}
