@@ -33,6 +33,11 @@ export interface Config {
   readonly redisCommandTimeoutMs: number
   /** Commands allowed in flight per Redis connection before new requests get 503 at once. */
   readonly redisMaxPending: number
+  /**
+   * Entries per client-side cache (tokens; answers) per worker, kept fresh by Redis CLIENT TRACKING;
+   * 0 turns the cache off. See src/store/tracking.ts.
+   */
+  readonly clientCacheEntries: number
   /** Value of `Retry-After` on 503 responses (s). */
   readonly retryAfterSeconds: number
   /** Idle keep-alive sockets are closed after this (ms); longer than load balancers' idle timeouts. */
@@ -67,6 +72,8 @@ export const DEFAULTS = Object.freeze({
   port: 5000,
   redisCommandTimeoutMs: 250, // 250 ms: well under a second, far above a healthy Redis round trip
   redisMaxPending: 10_000, // commands per connection; bounds memory while Redis stalls
+  // entries per cache per worker; 0: off, so a stalled Redis always answers 503 (see README)
+  clientCacheEntries: 0,
   retryAfterSeconds: 1, // 1 s: Redis usually comes back in seconds, clients should retry soon
   keepAliveTimeoutMs: 72_000, // 72 s: above the 60 s idle timeout of common load balancers (AWS ALB, nginx)
   headersTimeoutMs: 10_000, // 10 s
@@ -108,6 +115,7 @@ export function loadConfig (env: Env = process.env): Config {
     store: Object.freeze(store),
     redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', DEFAULTS.redisCommandTimeoutMs, 1, 60_000),
     redisMaxPending: integer(env, 'REDIS_MAX_PENDING', DEFAULTS.redisMaxPending, 1, 1_000_000),
+    clientCacheEntries: integer(env, 'REDIS_CLIENT_CACHE_ENTRIES', DEFAULTS.clientCacheEntries, 0, 10_000_000),
     retryAfterSeconds: integer(env, 'RETRY_AFTER_SECONDS', DEFAULTS.retryAfterSeconds, 0, 3600),
     keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', DEFAULTS.keepAliveTimeoutMs, 1, 3_600_000),
     headersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', DEFAULTS.headersTimeoutMs, 1, 3_600_000),

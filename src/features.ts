@@ -3,16 +3,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { readToken } from './auth.js'
 import { HTTP_ERRORS } from './errors.js'
-import { etagOf, ifNoneMatch } from './etag.js'
+import { answerFor } from './answer.js'
+import { ifNoneMatch } from './etag.js'
 import type { Replier } from './reply.js'
 import type { Route } from './router.js'
 import type { FeatureStore } from './store/index.js'
 
-/**
- * The /features route.
- * Responses vary by caller, so they are `private`; `no-cache` lets clients keep a copy but
- * revalidate it every time (If-None-Match -> 304), which keeps the freshness promise.
- */
+/** The /features route. Headers and caching policy: src/answer.ts. */
 export function featuresRoute (store: FeatureStore, replier: Replier): Route {
   async function get (req: IncomingMessage, res: ServerResponse): Promise<void> {
     const token = readToken(req.headers.authorization)
@@ -22,22 +19,15 @@ export function featuresRoute (store: FeatureStore, replier: Replier): Route {
       userId = await store.userIdForToken(token)
       if (userId === null) return replier.error(res, HTTP_ERRORS.TF_ERR_UNAUTHORIZED)
     }
-    const features = await store.featuresFor(userId)
-    const body = Buffer.from(JSON.stringify({ active_features: features }))
-    const etag = etagOf(body)
-    if (ifNoneMatch(req.headers['if-none-match'], etag)) {
-      res.writeHead(304, { etag, 'cache-control': 'private, no-cache', vary: 'Authorization' })
+    const answer = answerFor(await store.featuresFor(userId))
+    const ifNone = req.headers['if-none-match']
+    if (ifNone !== undefined && ifNoneMatch(ifNone, answer.etag)) {
+      res.writeHead(304, answer.headers304)
       res.end()
       return
     }
-    res.writeHead(200, {
-      'content-type': 'application/json',
-      'content-length': body.length,
-      etag,
-      'cache-control': 'private, no-cache',
-      vary: 'Authorization',
-    })
-    res.end(req.method === 'HEAD' ? undefined : body)
+    res.writeHead(200, answer.headers200)
+    res.end(req.method === 'HEAD' ? undefined : answer.body)
   }
   return { path: '/features', methods: { GET: get, HEAD: get } }
 }

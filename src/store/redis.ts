@@ -10,6 +10,7 @@ import type { Config } from '../config.js'
 import { HttpError } from '../errors.js'
 import { resolveFlags, sortFeatures, type FlagReason } from '../evaluate.js'
 import type { FeatureStore } from './store.js'
+import { TrackedCache, Tracker } from './tracking.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -56,12 +57,20 @@ export class RedisStore implements FeatureStore {
   readonly features: Redis
   readonly #maxPending: number
   readonly #log: Logger
+  /** Client-side caches (undefined when off): token key -> user id or null; answer key -> answer. */
+  readonly #tokens: TrackedCache<string | null> | undefined
+  readonly #answers: TrackedCache<string[]> | undefined
+  readonly #trackers: Tracker[] = []
+  /** One array per distinct answer: many users share one, which keeps the answers cache small. */
+  #interned = new Map<string, string[]>()
+  readonly #maxInterned: number
   #pending = 0
   #closed = false
 
   constructor (config: Config & { store: { kind: 'redis' } }, log: Logger) {
     this.#log = log
     this.#maxPending = config.redisMaxPending
+    this.#maxInterned = config.clientCacheEntries
     this.features = this.#connect(config.store.featuresUrl, config, 'features')
     this.features.defineCommand('tideflagsFeatures', { numberOfKeys: 3, lua: FEATURES_LUA })
     this.features.defineCommand('tideflagsFlags', { numberOfKeys: 3, lua: FLAGS_LUA })
@@ -69,6 +78,20 @@ export class RedisStore implements FeatureStore {
     this.users = config.store.usersUrl === config.store.featuresUrl
       ? this.features
       : this.#connect(config.store.usersUrl, config, 'users')
+    if (config.clientCacheEntries > 0) {
+      const tokens = new TrackedCache<string | null>(config.clientCacheEntries)
+      // global and active features are inputs of every answer: a change to either drops them all.
+      const answers = new TrackedCache<string[]>(config.clientCacheEntries, [GLOBAL_KEY, ACTIVE_KEY])
+      this.#tokens = tokens
+      this.#answers = answers
+      const { usersUrl, featuresUrl } = config.store
+      if (this.users === this.features) {
+        this.#trackers.push(new Tracker(this.features, featuresUrl, clientOptions(config, 'features'), [tokens, answers] as TrackedCache<unknown>[], log))
+      } else {
+        this.#trackers.push(new Tracker(this.users, usersUrl, clientOptions(config, 'users'), [tokens] as TrackedCache<unknown>[], log))
+        this.#trackers.push(new Tracker(this.features, featuresUrl, clientOptions(config, 'features'), [answers] as TrackedCache<unknown>[], log))
+      }
+    }
   }
 
   async ready (): Promise<void> {
@@ -77,14 +100,32 @@ export class RedisStore implements FeatureStore {
   }
 
   async userIdForToken (token: string): Promise<string | null> {
-    return this.#run(this.users.get(TOKEN_PREFIX + token))
+    const key = TOKEN_PREFIX + token
+    const cache = this.#tokens
+    if (cache === undefined) return this.#run(this.users.get(key))
+    const hit = cache.get(key)
+    if (hit !== undefined) return hit
+    const ticket = cache.ticket()
+    const userId = await this.#run(this.users.get(key))
+    cache.set(key, userId, ticket)
+    return userId
   }
 
+  /** The answer; the array may be shared with later calls (cached), so callers must not change it. */
   async featuresFor (userId: string | null): Promise<string[]> {
-    const answer = userId === null
+    const cache = this.#answers
+    const key = userId === null ? GLOBAL_KEY : USER_PREFIX + userId
+    const hit = cache?.get(key)
+    if (hit !== undefined) return hit
+    const ticket = cache?.ticket() ?? -1
+    const reply = userId === null
       ? this.features.smembers(GLOBAL_KEY)
-      : this.features.tideflagsFeatures(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId)
-    return sortFeatures(await this.#run(answer))
+      : this.features.tideflagsFeatures(GLOBAL_KEY, ACTIVE_KEY, key)
+    const answer = sortFeatures(await this.#run(reply))
+    if (cache === undefined) return answer
+    const shared = this.#intern(answer)
+    cache.set(key, shared, ticket)
+    return shared
   }
 
   async flagsFor (userId: string | null): Promise<ReadonlyMap<string, FlagReason>> {
@@ -97,6 +138,7 @@ export class RedisStore implements FeatureStore {
   async close (): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    for (const tracker of this.#trackers) tracker.close()
     const clients = this.users === this.features ? [this.features] : [this.users, this.features]
     await Promise.all(clients.map(async (client) => {
       try {
@@ -105,6 +147,15 @@ export class RedisStore implements FeatureStore {
         client.disconnect()
       }
     }))
+  }
+
+  #intern (answer: string[]): string[] {
+    const json = JSON.stringify(answer)
+    const shared = this.#interned.get(json)
+    if (shared !== undefined) return shared
+    if (this.#interned.size >= this.#maxInterned) this.#interned = new Map()
+    this.#interned.set(json, answer)
+    return answer
   }
 
   // Bounds the commands in flight: while Redis stalls, requests past the bound get a 503 at once

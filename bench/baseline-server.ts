@@ -1,0 +1,33 @@
+// The static baseline: a node:http cluster answering every request with one fixed JSON body of the
+// service's answer size. No routing, no Redis: the ceiling for any node:http service on this machine.
+// Usage: baseline-server.ts <port> <workers> <bodyBytes>
+
+import cluster from 'node:cluster'
+import { createServer } from 'node:http'
+
+const [port, workers, bodyBytes] = process.argv.slice(2).map(Number) as [number, number, number]
+
+/** A valid JSON body of exactly `bytes` bytes, shaped like a /features answer. */
+function staticBody (bytes: number): Buffer {
+  const frame = '{"active_features":[""]}'
+  return Buffer.from(frame.replace('""', `"${'x'.repeat(Math.max(0, bytes - frame.length))}"`))
+}
+
+if (cluster.isPrimary) {
+  for (let i = 0; i < workers; i++) cluster.fork()
+  cluster.on('listening', (worker) => process.stdout.write(`baseline listening ${worker.process.pid}\n`))
+  const stop = (): void => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill()
+    process.exit(0)
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+} else {
+  // Built once, like the undici benchmark server: the handler only writes.
+  const body = staticBody(bodyBytes)
+  const headers = { 'content-type': 'application/json', 'content-length': body.length }
+  createServer((_req, res) => {
+    res.writeHead(200, headers)
+    res.end(body)
+  }).listen(port, '127.0.0.1')
+}

@@ -1,0 +1,52 @@
+// autocannon through its programmatic API, in this process. Its CPU share is this process's CPU time
+// over the run (the checker's few requests are noise next to it).
+
+import autocannon from 'autocannon'
+import type { Call } from '../scenarios.js'
+import type { Generator, LoadResult } from './load.js'
+
+// A fixed request is built once by autocannon; only a real mix pays for a per-request rebuild.
+function requestOptions (calls: readonly Call[]): Partial<autocannon.Options> {
+  const only = calls.length === 1 ? calls[0] : undefined
+  if (only !== undefined) return { headers: only.authorization === undefined ? {} : { authorization: only.authorization } }
+  return {
+    requests: [{
+      setupRequest: (request: autocannon.Request) => {
+        const authorization = calls[Math.floor(Math.random() * calls.length)]?.authorization
+        return { ...request, headers: authorization === undefined ? {} : { authorization } }
+      },
+    }],
+  }
+}
+
+/** Run autocannon against a target. */
+export const runAutocannon: Generator = async (options) => {
+  const cpuBefore = process.cpuUsage()
+  const started = process.hrtime.bigint()
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    autocannon({
+      url: options.url,
+      connections: options.connections,
+      duration: options.durationS,
+      // autocannon ends a run on its sampling tick (1 s by default): tick faster for short runs.
+      sampleInt: options.durationS < 2 ? 25 : 1000,
+      ...requestOptions(options.calls),
+    }, (err, result) => {
+      if (err !== null && err !== undefined) reject(err as Error)
+      else resolve(result)
+    })
+  })
+  const wallUs = Number(process.hrtime.bigint() - started) / 1000
+  const cpu = process.cpuUsage(cpuBefore)
+  const out: LoadResult = {
+    requests: result.requests.total,
+    rps: result.requests.total / (wallUs / 1e6),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    p999: result.latency.p99_9,
+    errors: result.errors, // includes timeouts
+    non2xx: result.non2xx,
+    generatorCpu: (cpu.user + cpu.system) / wallUs,
+  }
+  return out
+}

@@ -1,0 +1,30 @@
+-- wrk script of the tideflags benchmark. One Authorization value per line in the file named by
+-- TF_WRK_HEADERS (an empty line: no header); each request draws one at random, so a run spreads over
+-- every user. done() prints one JSON line (prefix TFJSON) the harness parses: wrk's text report lacks
+-- p99.9 and rounds latencies.
+
+local file = os.getenv("TF_WRK_HEADERS")
+local headers = {}
+if file and file ~= "" then
+  for line in io.lines(file) do headers[#headers + 1] = line end
+end
+
+-- Defined only when there are headers to draw: without request(), wrk sends one prebuilt request,
+-- which is what the anonymous scenario should cost the generator.
+if #headers > 0 then
+  local path = "/features"
+  math.randomseed(os.time())
+  function request()
+    local auth = headers[math.random(#headers)]
+    if auth == "" then return wrk.format("GET", path) end
+    return wrk.format("GET", path, { Authorization = auth })
+  end
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'TFJSON {"requests":%d,"durationUs":%d,"p50":%d,"p99":%d,"p999":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency:percentile(99.9),
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
