@@ -11,11 +11,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { freePort, loadExample, RedisServer } from '../test/helpers/redis-server.js'
-import { startService, type Service } from '../test/helpers/service.js'
+import { freePort, loadExample, RedisServer } from '../helpers/redis-server.js'
+import { startService, type Service } from '../helpers/service.js'
 import { load, summary } from './load.js'
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const PM2 = join(ROOT, 'node_modules', '.bin', 'pm2')
 const run = promisify(execFile)
 const BEARER = { authorization: 'Bearer 1234' }

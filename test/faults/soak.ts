@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type autocannon from 'autocannon'
 import t from 'tap'
-import { loadExample, RedisServer } from '../test/helpers/redis-server.js'
-import { startService } from '../test/helpers/service.js'
+import { loadExample, RedisServer } from '../helpers/redis-server.js'
+import { startService } from '../helpers/service.js'
 import { load, summary } from './load.js'
 
 // Read here, not in src/: this is test tooling, not service configuration.

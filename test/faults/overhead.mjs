@@ -1,6 +1,6 @@
 // A/B throughput of two builds of the service, to check that operations code (metrics, drain check,
 // access-log hook) costs nothing measurable on the hot path.
-//   node faults/overhead.mjs <baseline dist/main.js> <candidate dist/main.js> [rounds]
+//   node test/faults/overhead.mjs <baseline dist/main.js> <candidate dist/main.js> [rounds]
 // One worker each, real Redis (README example data), Bearer requests, autocannon 50 connections.
 // Rounds alternate A and B so drift on a shared machine hits both; each round warms up 3 s (thrown
 // away) then measures 8 s. Prints per-round req/s and the worker's CPU time per request (from
@@ -15,7 +15,7 @@ import autocannon from 'autocannon'
 
 const [baseline, candidate, roundsArg] = process.argv.slice(2)
 if (baseline === undefined || candidate === undefined) {
-  console.error('usage: node faults/overhead.mjs <baseline main.js> <candidate main.js> [rounds]')
+  console.error('usage: node test/faults/overhead.mjs <baseline main.js> <candidate main.js> [rounds]')
   process.exit(2)
 }
 const rounds = Number(roundsArg ?? '5')
