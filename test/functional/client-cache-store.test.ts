@@ -90,3 +90,93 @@ t.test('a frozen Redis stops being answered from the cache once the heartbeat ti
   }
   t.equal(status, 200, 'and service resumes with Redis')
 })
+
+t.test('with a cache bound of two, many distinct answers still come out right', async (t) => {
+  t.plan(4)
+  const redis = await new RedisServer().start()
+  const setup = redis.client()
+  await loadExample(setup, setup)
+  await setup.sadd('active_features', 'feature_5', 'feature_6')
+  for (const [token, id, feature] of [['t2', '2', 'feature_5'], ['t3', '3', 'feature_6'], ['t4', '4', 'feature_4']]) {
+    await setup.set(`token:${token as string}`, id as string)
+    await setup.sadd(`features:user:${id as string}`, feature as string)
+  }
+  const app = await startApp({ REDIS_USERS_URL: redis.url, REDIS_FEATURES_URL: redis.url, REDIS_CLIENT_CACHE_ENTRIES: '2' })
+  t.teardown(async () => {
+    setup.disconnect()
+    await app.close()
+    await redis.stop()
+  })
+  await trackingOn(redis)
+  for (let round = 0; round < 2; round++) {
+    await get(app.url, 'Bearer 1234')
+    await get(app.url, 'Bearer t2')
+    await get(app.url, 'Bearer t3')
+    await get(app.url, 'Bearer t4')
+  }
+  t.equal((await get(app.url, 'Bearer 1234')).body, answer('feature_1', 'feature_2', 'feature_3'))
+  t.equal((await get(app.url, 'Bearer t2')).body, answer('feature_1', 'feature_2', 'feature_5'))
+  t.equal((await get(app.url, 'Bearer t3')).body, answer('feature_1', 'feature_2', 'feature_6'))
+  t.equal((await get(app.url, 'Bearer t4')).body, answer('feature_1', 'feature_2'), 'feature_4 is not active')
+})
+
+// Redis ACLs can deny the commands tracking needs; the service must then serve from Redis, uncached.
+const denied: [string, string, RegExp][] = [
+  ['CLIENT ID (no invalidation connection)', '-client', /invalidation connection not subscribed/],
+  ['CLIENT TRACKING', '-client|tracking', /client-side cache not enabled/],
+]
+for (const [what, rule, logged] of denied) {
+  t.test(`a Redis user denied ${what} gets correct, uncached answers and a warning`, async (t) => {
+    t.plan(3)
+    const redis = await new RedisServer().start()
+    const setup = redis.client()
+    await loadExample(setup, setup)
+    await setup.acl('SETUSER', 'limited', 'on', '>secret', '~*', '&*', '+@all', rule)
+    const url = redis.url.replace('redis://', 'redis://limited:secret@')
+    const app = await startApp({ REDIS_USERS_URL: url, REDIS_FEATURES_URL: url, REDIS_CLIENT_CACHE_ENTRIES: '100' })
+    t.teardown(async () => {
+      setup.disconnect()
+      await app.close()
+      await redis.stop()
+    })
+    await app.store.ready()
+    const deadline = Date.now() + 5_000
+    while (Date.now() < deadline && !app.logs.some((line) => logged.test(String(line.msg)))) await sleep(20)
+    t.ok(app.logs.some((line) => logged.test(String(line.msg))), 'the reason is logged')
+    t.equal((await get(app.url, 'Bearer 1234')).body, answer('feature_1', 'feature_2', 'feature_3'))
+    await setup.srem('active_features', 'feature_3')
+    t.equal((await get(app.url, 'Bearer 1234')).body, answer('feature_1', 'feature_2'), 'a change shows at once')
+  })
+}
+
+t.test('with the cache on, a killed Redis gets 503 and a restarted one is served fresh', async (t) => {
+  t.plan(3)
+  const redis = await new RedisServer().start()
+  let setup = redis.client()
+  await loadExample(setup, setup)
+  setup.disconnect()
+  const app = await startApp({ REDIS_USERS_URL: redis.url, REDIS_FEATURES_URL: redis.url, REDIS_CLIENT_CACHE_ENTRIES: '100' })
+  t.teardown(async () => {
+    await app.close()
+    await redis.stop()
+  })
+  await trackingOn(redis)
+  t.equal((await get(app.url, 'Bearer 1234')).status, 200)
+  await redis.kill()
+  await sleep(100)
+  t.equal((await get(app.url, 'Bearer 1234')).status, 503, 'the cache was flushed with the connection')
+  await redis.start()
+  setup = redis.client()
+  await loadExample(setup, setup)
+  await setup.srem('active_features', 'feature_3')
+  setup.disconnect()
+  let body = ''
+  const deadline = Date.now() + 5_000
+  while (Date.now() < deadline) {
+    const res = await get(app.url, 'Bearer 1234')
+    body = res.body
+    if (res.status === 200) break
+    await sleep(50)
+  }
+  t.equal(body, answer('feature_1', 'feature_2'), 'the new data, not the cached answer')
+})
