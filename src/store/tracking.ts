@@ -103,16 +103,16 @@ export class Tracker {
     this.#log = log
     this.#invalidations = new Redis(url, {
       ...options,
-      connectionName: `${options.connectionName ?? 'tideflags'}-invalidations`,
+      connectionName: `${String(options.connectionName)}-invalidations`,
       // Renewed by hand after a reconnect: CLIENT ID must be asked before subscribing.
       autoResubscribe: false,
       enableAutoPipelining: false,
     })
     this.#invalidations.on('error', noop) // the data connection's handler logs outages
-    // RESP2 invalidation: the message is an array of keys, or null when everything is invalid.
-    this.#invalidations.on('messageBuffer', (channel: Buffer, message: Buffer[] | Buffer | null) => {
-      if (channel.toString() !== INVALIDATE_CHANNEL) return
-      const keys = message === null ? null : Array.isArray(message) ? message.map(String) : [message.toString()]
+    // RESP2 invalidation (the only channel this connection subscribes to): an array of keys, or null
+    // when everything is invalid (FLUSHDB/FLUSHALL). Anything else is treated as "everything".
+    this.#invalidations.on('messageBuffer', (_channel: Buffer, message: Buffer[] | Buffer | null) => {
+      const keys = Array.isArray(message) ? message.map(String) : null
       for (const cache of this.#caches) cache.invalidate(keys)
     })
     this.#invalidations.on('ready', () => { void this.#subscribe() })

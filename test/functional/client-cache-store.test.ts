@@ -146,6 +146,7 @@ for (const [what, rule, logged] of denied) {
     t.equal((await get(app.url, 'Bearer 1234')).body, answer('feature_1', 'feature_2', 'feature_3'))
     await setup.srem('active_features', 'feature_3')
     t.equal((await get(app.url, 'Bearer 1234')).body, answer('feature_1', 'feature_2'), 'a change shows at once')
+    await sleep(1_100) // one heartbeat with no invalidation link to ping: it must simply skip
   })
 }
 
@@ -179,4 +180,25 @@ t.test('with the cache on, a killed Redis gets 503 and a restarted one is served
     await sleep(50)
   }
   t.equal(body, answer('feature_1', 'feature_2'), 'the new data, not the cached answer')
+})
+
+t.test('FLUSHALL empties the cache: answers afterwards come from the new data', async (t) => {
+  t.plan(3)
+  const redis = await new RedisServer().start()
+  const setup = redis.client()
+  await loadExample(setup, setup)
+  const app = await startApp({ REDIS_USERS_URL: redis.url, REDIS_FEATURES_URL: redis.url, REDIS_CLIENT_CACHE_ENTRIES: '100' })
+  t.teardown(async () => {
+    setup.disconnect()
+    await app.close()
+    await redis.stop()
+  })
+  await trackingOn(redis)
+  t.equal((await get(app.url, 'Bearer 1234')).body, answer('feature_1', 'feature_2', 'feature_3'))
+  await setup.flushall()
+  await setup.set('token:1234', '1')
+  await setup.sadd('global_features', 'only_this')
+  await sleep(10)
+  t.equal((await get(app.url, 'Bearer 1234')).body, answer('only_this'))
+  t.equal((await get(app.url)).body, answer('only_this'))
 })
