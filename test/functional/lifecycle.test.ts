@@ -99,6 +99,9 @@ t.test('SIGHUP replaces every worker one at a time while the service keeps answe
   await sleep(50) // signals of one kind do not queue: let the first be taken before the second
   service.process.kill('SIGHUP') // a second one during the roll is ignored, not stacked
   await service.waitForLog((l) => l.msg === 'rolling restart done', 1, 20_000)
+  // A worker's own log line and its 'ready' message to the primary travel on different channels: the
+  // primary may log 'done' before the last new worker's 'listening' line has been read.
+  await service.waitForLog((l) => l.msg === 'worker listening', 4, 5_000)
   const after = service.logs.filter((l) => l.msg === 'worker listening').map((l) => l.pid).filter((p) => !before.includes(p))
   t.equal(after.length, 2, 'two new workers')
   t.ok(service.logs.some((l) => l.msg === 'rolling restart already in progress; SIGHUP ignored'), 'the repeated SIGHUP was ignored')
