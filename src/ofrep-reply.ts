@@ -5,10 +5,10 @@
 // 5xx bodies carry errorDetails as the spec's generalErrorResponse does. 401 has no body, per spec.
 
 import type { ServerResponse } from 'node:http'
-import type { Logger } from 'pino'
 import type { Config } from './config.js'
-import { HTTP_ERRORS, HttpError, type HttpErrorDef } from './errors.js'
+import { HTTP_ERRORS, type HttpErrorDef } from './errors.js'
 import type { FlagReason } from './evaluate.js'
+import { errorHeaders, type Replier } from './reply.js'
 
 type Headers = Record<string, string | number>
 
@@ -31,14 +31,13 @@ export function evaluation (key: string, reason: FlagReason): FlagEvaluation {
 export class OfrepReplier {
   readonly #headers = new Map<HttpErrorDef, Headers>()
   readonly #bulkBodies = new Map<HttpErrorDef, Buffer>()
-  readonly #log: Logger
+  readonly #replier: Replier
 
-  constructor (config: Pick<Config, 'retryAfterSeconds'>, log: Logger) {
-    this.#log = log
+  /** @param replier the server's Replier: failures are logged and counted in one place */
+  constructor (config: Pick<Config, 'retryAfterSeconds'>, replier: Replier) {
+    this.#replier = replier
     for (const def of Object.values(HTTP_ERRORS)) {
-      const headers: Headers = { 'content-type': 'application/json', 'cache-control': 'no-store' }
-      if (def.statusCode === 503) headers['retry-after'] = config.retryAfterSeconds
-      if (def.statusCode === 401) headers['www-authenticate'] = 'Bearer realm="tideflags"'
+      const headers = errorHeaders(def, config)
       // The rest of an oversized body is never read: close rather than drain it.
       if (def.statusCode === 413) headers.connection = 'close'
       this.#headers.set(def, headers)
@@ -66,16 +65,8 @@ export class OfrepReplier {
 
   /** Answer a request whose evaluation failed, like Replier.failure but in OFREP shape. Never throws. */
   failure (res: ServerResponse, err: unknown, flagKey?: string): void {
-    let def: HttpErrorDef
-    if (err instanceof HttpError) {
-      def = err.def
-      if (def.statusCode >= 500) this.#log.warn({ err: err.cause ?? err, code: err.code, url: pathOf(res) }, 'request failed')
-    } else {
-      def = HTTP_ERRORS.TF_ERR_INTERNAL
-      this.#log.error({ err, url: pathOf(res) }, 'unexpected error')
-    }
     // OFREP handlers write only once evaluation is done, so nothing has been sent yet.
-    this.error(res, def, flagKey)
+    this.error(res, this.#replier.failureDef(res, err), flagKey)
   }
 }
 
@@ -83,9 +74,3 @@ function failure (def: HttpErrorDef): { errorCode: string, errorDetails: string 
   return { errorCode: def.ofrepCode ?? 'GENERAL', errorDetails: def.message }
 }
 
-// The path only: logs must never hold a token, and a flag key is enough to find the request.
-function pathOf (res: ServerResponse): string {
-  const url = res.req.url as string // always set on a server's request
-  const q = url.indexOf('?')
-  return q === -1 ? url : url.slice(0, q)
-}

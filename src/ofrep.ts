@@ -6,13 +6,13 @@
 // any caller could ask as any user.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Logger } from 'pino'
 import { readToken } from './auth.js'
 import { readBody } from './body.js'
 import type { Config } from './config.js'
 import { HTTP_ERRORS, HttpError, type HttpErrorCode } from './errors.js'
 import { etagOf, ifNoneMatch } from './etag.js'
 import { evaluation, OfrepReplier } from './ofrep-reply.js'
+import type { Replier } from './reply.js'
 import type { PrefixRoute, Route } from './router.js'
 import type { FeatureStore } from './store/index.js'
 
@@ -34,8 +34,8 @@ export function checkEvaluationRequest (body: Buffer): void {
 }
 
 /** The two OFREP routes; answers and errors follow the protocol's shapes (src/ofrep-reply.ts). */
-export function ofrepRoutes (config: Config, store: FeatureStore, log: Logger): [Route, PrefixRoute] {
-  const replier = new OfrepReplier(config, log)
+export function ofrepRoutes (config: Config, store: FeatureStore, errors: Replier): [Route, PrefixRoute] {
+  const replier = new OfrepReplier(config, errors)
 
   // The caller's user id (null: anonymous) once the request is known to be well formed.
   async function caller (req: IncomingMessage): Promise<string | null> {

@@ -7,6 +7,17 @@ import { HTTP_ERRORS, HttpError, type HttpErrorDef } from './errors.js'
 
 type Headers = Record<string, string | number>
 
+/**
+ * Headers every error response carries, whatever its body's shape (JSON registry body here, OFREP's
+ * shape in ofrep-reply.ts): errors are never cached, 503 says when to retry, 401 names the scheme.
+ */
+export function errorHeaders (def: HttpErrorDef, config: Pick<Config, 'retryAfterSeconds'>): Headers {
+  const headers: Headers = { 'content-type': 'application/json', 'cache-control': 'no-store' }
+  if (def.statusCode === 503) headers['retry-after'] = config.retryAfterSeconds
+  if (def.statusCode === 401) headers['www-authenticate'] = 'Bearer realm="tideflags"'
+  return headers
+}
+
 /** Writes JSON error responses from the registry, with their headers prepared in advance. */
 export class Replier {
   readonly #headers = new Map<HttpErrorDef, Headers>()
@@ -18,15 +29,7 @@ export class Replier {
     this.#log = log
     this.#onFailure = onFailure
     for (const def of Object.values(HTTP_ERRORS)) {
-      const headers: Headers = {
-        'content-type': 'application/json',
-        'content-length': def.body.length,
-        // Errors are never cached: a retry must reach the service.
-        'cache-control': 'no-store',
-      }
-      if (def.statusCode === 503) headers['retry-after'] = config.retryAfterSeconds
-      if (def.statusCode === 401) headers['www-authenticate'] = 'Bearer realm="tideflags"'
-      this.#headers.set(def, headers)
+      this.#headers.set(def, { ...errorHeaders(def, config), 'content-length': def.body.length })
     }
   }
 
@@ -38,19 +41,26 @@ export class Replier {
   }
 
   /**
+   * Account for a failed request (metrics, log) and pick the registry error to answer it with:
+   * HttpErrors are expected (503, 500 from the store) and logged as warnings when 5xx; anything
+   * else is a bug, logged with its stack, answered 500. Shared by every route's error writer.
+   */
+  failureDef (res: ServerResponse, err: unknown): HttpErrorDef {
+    this.#onFailure(err)
+    if (err instanceof HttpError) {
+      if (err.def.statusCode >= 500) this.#log.warn({ err: err.cause ?? err, code: err.code, url: pathOf(res) }, 'request failed')
+      return err.def
+    }
+    this.#log.error({ err, url: pathOf(res) }, 'unexpected error')
+    return HTTP_ERRORS.TF_ERR_INTERNAL
+  }
+
+  /**
    * Answer a request whose handler failed. HttpErrors are expected (503, 500 from the store) and
    * answered as such; anything else is a bug, logged with its stack, answered 500. Never throws.
    */
   failure (res: ServerResponse, err: unknown): void {
-    this.#onFailure(err)
-    let def: HttpErrorDef
-    if (err instanceof HttpError) {
-      def = err.def
-      if (def.statusCode >= 500) this.#log.warn({ err: err.cause ?? err, code: err.code, url: pathOf(res) }, 'request failed')
-    } else {
-      def = HTTP_ERRORS.TF_ERR_INTERNAL
-      this.#log.error({ err, url: pathOf(res) }, 'unexpected error')
-    }
+    const def = this.failureDef(res, err)
     if (res.headersSent) {
       // Too late for a clean error: cut the connection so the client sees a failure, not a short body.
       res.destroy()

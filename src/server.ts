@@ -53,7 +53,7 @@ export function createServer (config: Config, store: FeatureStore, log: Logger, 
   const replier = new Replier(config, log, (err) => metrics.failure(err))
   const routes = [
     featuresRoute(store, replier),
-    ...ofrepRoutes(config, store, log),
+    ...ofrepRoutes(config, store, replier),
     ...healthRoutes(probe, drain, replier),
     metricsRoute(metrics, config, replier),
   ]
