@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import { HTTP_ERRORS } from './errors.js'
 import type { Metrics } from './metrics.js'
 import type { Replier } from './reply.js'
+import { pathOf } from './router.js'
 import type { Drain } from './shutdown.js'
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void
@@ -37,9 +38,7 @@ export function instrument (listener: Listener, parts: InstrumentParts): Listene
       metrics.end(req.url, res.statusCode, ms / 1000)
       // Path only: the query string and headers may carry a token.
       if (accessLog !== undefined) {
-        const url = req.url as string // always set on a server's request
-        const q = url.indexOf('?')
-        accessLog.info({ method: req.method, path: q === -1 ? url : url.slice(0, q), status: res.statusCode, ms: Math.round(ms * 1000) / 1000, aborted: !res.writableFinished })
+        accessLog.info({ method: req.method, path: pathOf(req.url as string), status: res.statusCode, ms: Math.round(ms * 1000) / 1000, aborted: !res.writableFinished })
       }
     })
     listener(req, res)

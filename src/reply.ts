@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { HTTP_ERRORS, HttpError, type HttpErrorDef } from './errors.js'
+import { pathOf } from './router.js'
 
 type Headers = Record<string, string | number>
 
@@ -48,10 +49,10 @@ export class Replier {
   failureDef (res: ServerResponse, err: unknown): HttpErrorDef {
     this.#onFailure(err)
     if (err instanceof HttpError) {
-      if (err.def.statusCode >= 500) this.#log.warn({ err: err.cause ?? err, code: err.code, url: pathOf(res) }, 'request failed')
+      if (err.def.statusCode >= 500) this.#log.warn({ err: err.cause ?? err, code: err.code, url: pathOf(res.req.url as string) }, 'request failed')
       return err.def
     }
-    this.#log.error({ err, url: pathOf(res) }, 'unexpected error')
+    this.#log.error({ err, url: pathOf(res.req.url as string) }, 'unexpected error')
     return HTTP_ERRORS.TF_ERR_INTERNAL
   }
 
@@ -70,11 +71,5 @@ export class Replier {
   }
 }
 
-// The path only: a query string could carry anything, and logs must never hold a token.
-function pathOf (res: ServerResponse): string {
-  const url = res.req.url as string // always set on a server's request
-  const q = url.indexOf('?')
-  return q === -1 ? url : url.slice(0, q)
-}
 
 function noop (): void {}

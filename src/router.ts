@@ -33,6 +33,15 @@ function entryOf (methods: Readonly<Record<string, SegmentHandler>>): Entry {
   return { methods: new Map(Object.entries(methods)), allow: { allow: Object.keys(methods).join(', ') } }
 }
 
+/**
+ * The path of a request URL, without its query string. Routing, metrics and logs all use the path
+ * only: a query string could carry anything, a token included.
+ */
+export function pathOf (url: string): string {
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
 /** Build the request listener for a set of routes. */
 export function createRouter (
   routes: readonly (Route | PrefixRoute)[],
@@ -51,9 +60,7 @@ export function createRouter (
   }
 
   return function route (req, res) {
-    const url = req.url as string // always set on a server's request
-    const q = url.indexOf('?')
-    const path = q === -1 ? url : url.slice(0, q)
+    const path = pathOf(req.url as string) // url is always set on a server's request
     let entry = table.get(path)
     let segment = ''
     if (entry === undefined) {
