@@ -11,7 +11,6 @@ import type { Replier } from './reply.js'
 import type { Route } from './router.js'
 import type { Drain } from './shutdown.js'
 import type { FeatureStore } from './store/index.js'
-import { RedisStore } from './store/redis.js'
 
 const OK_BODY = Buffer.from('{"status":"ok"}')
 const READY_BODY = Buffer.from('{"status":"ready"}')
@@ -20,14 +19,9 @@ const READY_HEADERS = { 'content-type': 'application/json', 'content-length': RE
 
 /** Returns whether the store answers now; concurrent calls share one check. */
 export function readinessProbe (store: FeatureStore): () => Promise<boolean> {
-  // The embedded store is ready once loaded; asking it keeps to the FeatureStore contract.
-  if (!(store instanceof RedisStore)) return async () => { await store.ready(); return true }
-  const clients = store.users === store.features ? [store.features] : [store.users, store.features]
   let running: Promise<boolean> | undefined
   return async () => {
-    running ??= Promise.all(clients.map(async (client) => await client.ping()))
-      .then(() => true, () => false)
-      .finally(() => { running = undefined })
+    running ??= store.reachable().finally(() => { running = undefined })
     return await running
   }
 }

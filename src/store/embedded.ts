@@ -91,7 +91,9 @@ export class EmbeddedStore implements FeatureStore {
     }
   }
 
-  async ready (): Promise<void> {}
+  async reachable (): Promise<boolean> {
+    return true
+  }
 
   async userIdForToken (token: string): Promise<string | null> {
     return this.#data.tokens.get(token) ?? null

@@ -94,9 +94,9 @@ export class RedisStore implements FeatureStore {
     }
   }
 
-  async ready (): Promise<void> {
-    await Promise.all([this.users, this.features].map((client) =>
-      client.status === 'ready' ? undefined : new Promise((resolve) => client.once('ready', resolve))))
+  async reachable (): Promise<boolean> {
+    const clients = this.users === this.features ? [this.features] : [this.users, this.features]
+    return Promise.all(clients.map(async (client) => await client.ping())).then(() => true, () => false)
   }
 
   async userIdForToken (token: string): Promise<string | null> {

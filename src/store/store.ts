@@ -15,10 +15,10 @@ export interface FeatureStore {
    */
   featuresFor (userId: string | null): Promise<string[]>
   /**
-   * Resolves once the store can answer (Redis: both connections ready; embedded: at once).
-   * Never rejects: while Redis is down it stays pending and requests get 503 meanwhile.
+   * Whether the store can answer now (Redis: a PING to each instance answers within the command
+   * timeout; embedded: always). Never rejects. Readiness (/readyz, a new worker's start) asks this.
    */
-  ready (): Promise<void>
+  reachable (): Promise<boolean>
   /**
    * Every known flag (global ∪ active) with its reason for this caller, sorted by key, read in one
    * atomic step (see resolveFlags in src/evaluate.ts). Used by OFREP.

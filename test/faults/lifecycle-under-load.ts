@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { freePort, loadExample, RedisServer } from '../helpers/redis-server.js'
+import { freePort, loadExample, RedisServer, seedExample } from '../helpers/redis-server.js'
 import { startService, type Service } from '../helpers/service.js'
 import { load, summary } from './load.js'
 
@@ -23,11 +23,7 @@ const BEARER = { authorization: 'Bearer 1234' }
 async function redisPair (): Promise<{ users: RedisServer, features: RedisServer, env: Record<string, string> }> {
   const users = await new RedisServer().start()
   const features = await new RedisServer().start()
-  const u = users.client()
-  const f = features.client()
-  await loadExample(u, f)
-  u.disconnect()
-  f.disconnect()
+  await seedExample(users, features)
   return { users, features, env: { REDIS_USERS_URL: users.url, REDIS_FEATURES_URL: features.url, LOG_LEVEL: 'info' } }
 }
 

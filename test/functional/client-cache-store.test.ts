@@ -4,7 +4,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { startApp } from '../helpers/app.js'
-import { loadExample, RedisServer } from '../helpers/redis-server.js'
+import { loadExample, RedisServer, seedExample } from '../helpers/redis-server.js'
+import { untilReachable } from '../helpers/in-process.js'
 
 // Wait until Redis lists a connection with tracking on (flag t); the worker enables its cache as soon
 // as that reply arrives, so shortly after, answers are cached.
@@ -41,7 +42,7 @@ t.test('with one Redis for users and features, changes to tokens and features st
     await app.close()
     await redis.stop()
   })
-  await app.store.ready()
+  await untilReachable(app.store)
   await trackingOn(redis)
   t.equal((await get(app.url, 'Bearer 1234')).body, answer('feature_1', 'feature_2', 'feature_3'))
   await setup.sadd('active_features', 'feature_4')
@@ -59,11 +60,7 @@ t.test('a frozen Redis stops being answered from the cache once the heartbeat ti
   t.plan(3)
   const users = await new RedisServer().start()
   const features = await new RedisServer().start()
-  const u = users.client()
-  const f = features.client()
-  await loadExample(u, f)
-  u.disconnect()
-  f.disconnect()
+  await seedExample(users, features)
   const app = await startApp({
     REDIS_USERS_URL: users.url, REDIS_FEATURES_URL: features.url, REDIS_CLIENT_CACHE_ENTRIES: '100', REDIS_COMMAND_TIMEOUT_MS: '100',
   })
@@ -72,7 +69,7 @@ t.test('a frozen Redis stops being answered from the cache once the heartbeat ti
     await app.close()
     await Promise.all([users.stop(), features.stop()])
   })
-  await app.store.ready()
+  await untilReachable(app.store)
   await trackingOn(features)
   await get(app.url) // now cached
   features.pause()
@@ -139,7 +136,7 @@ for (const [what, rule, logged] of denied) {
       await app.close()
       await redis.stop()
     })
-    await app.store.ready()
+    await untilReachable(app.store)
     const deadline = Date.now() + 5_000
     while (Date.now() < deadline && !app.logs.some((line) => logged.test(String(line.msg)))) await sleep(20)
     t.ok(app.logs.some((line) => logged.test(String(line.msg))), 'the reason is logged')

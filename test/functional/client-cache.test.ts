@@ -5,7 +5,7 @@
 import { Agent, request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { loadExample, RedisServer } from '../helpers/redis-server.js'
+import { RedisServer, seedExample } from '../helpers/redis-server.js'
 import { startService, type Service } from '../helpers/service.js'
 
 const FRESH_WITHIN_MS = 10
@@ -16,11 +16,7 @@ let service: Service
 
 t.before(async () => {
   await Promise.all([users.start(), features.start()])
-  const u = users.client()
-  const f = features.client()
-  await loadExample(u, f)
-  u.disconnect()
-  f.disconnect()
+  await seedExample(users, features)
   service = await startService({
     REDIS_USERS_URL: users.url, REDIS_FEATURES_URL: features.url, REDIS_CLIENT_CACHE_ENTRIES: '1000',
   }, 2)

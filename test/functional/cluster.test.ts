@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { loadExample, RedisServer } from '../helpers/redis-server.js'
+import { RedisServer, seedExample } from '../helpers/redis-server.js'
 import { MAIN, startService } from '../helpers/service.js'
 
 /** One request on a fresh connection, so each may land on any worker. */
@@ -61,11 +61,7 @@ t.test('a killed worker is replaced while the other keeps answering', async (t) 
   t.plan(7)
   const users = await new RedisServer().start()
   const features = await new RedisServer().start()
-  const u = users.client()
-  const f = features.client()
-  await loadExample(u, f)
-  u.disconnect()
-  f.disconnect()
+  await seedExample(users, features)
   const service = await startService({ REDIS_USERS_URL: users.url, REDIS_FEATURES_URL: features.url })
   t.teardown(async () => {
     await service.stop()

@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { MAX_TOKEN_BYTES } from '../../src/auth.js'
 import { rawRequest, startApp, type App } from '../helpers/app.js'
-import { loadExample, RedisServer } from '../helpers/redis-server.js'
+import { RedisServer, seedExample } from '../helpers/redis-server.js'
+import { untilReachable } from '../helpers/in-process.js'
 
 const users = new RedisServer()
 const features = new RedisServer()
@@ -25,13 +26,9 @@ async function answer (headers: Record<string, string> = {}): Promise<unknown> {
 
 t.before(async () => {
   await Promise.all([users.start(), features.start()])
-  const u = users.client()
-  const f = features.client()
-  await loadExample(u, f)
-  u.disconnect()
-  f.disconnect()
+  await seedExample(users, features)
   app = await startApp({ REDIS_USERS_URL: users.url, REDIS_FEATURES_URL: features.url })
-  await app.store.ready()
+  await untilReachable(app.store)
 })
 
 t.teardown(async () => {

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.js'
 import { createStore } from '../../src/store/index.js'
 import { startApp } from '../helpers/app.js'
 import { loadExample, RedisServer } from '../helpers/redis-server.js'
+import { untilReachable } from '../helpers/in-process.js'
 
 t.test('while Redis stalls, requests past REDIS_MAX_PENDING get 503 at once instead of queueing', async (t) => {
   t.plan(4)
@@ -21,7 +22,7 @@ t.test('while Redis stalls, requests past REDIS_MAX_PENDING get 503 at once inst
     await users.stop()
     await features.stop()
   })
-  await app.store.ready()
+  await untilReachable(app.store)
   features.pause()
   const started = Date.now()
   const pending = Array.from({ length: 10 }, async () => {
@@ -41,8 +42,7 @@ t.test('closing the store while Redis is down does not hang', async (t) => {
   t.plan(1)
   const redis = await new RedisServer().start()
   const store = createStore(loadConfig({ REDIS_USERS_URL: redis.url, REDIS_FEATURES_URL: redis.url }), pino({ level: 'silent' }))
-  await store.ready()
-  await store.ready() // already connected: resolves at once
+  await untilReachable(store)
   await redis.kill()
   await store.close()
   t.pass('closed')
@@ -59,7 +59,7 @@ t.test('a client that resets its connection mid-request does not disturb the ser
     await app.close()
     await users.stop()
   })
-  await app.store.ready()
+  await untilReachable(app.store)
   for (let i = 0; i < 5; i++) {
     const socket = connect(Number(new URL(app.url).port), '127.0.0.1')
     await once(socket, 'connect')
@@ -81,7 +81,7 @@ t.test('a Redis busy running a long script answers BUSY, which is a 503, and ser
     admin.disconnect()
     await redis.stop()
   })
-  await app.store.ready()
+  await untilReachable(app.store)
   // A script that spins until killed: Redis answers everyone else BUSY past busy-reply-threshold.
   const spinner = redis.client()
   const spinning = spinner.eval('while true do end', 0).catch(() => 'killed')

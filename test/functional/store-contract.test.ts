@@ -11,6 +11,7 @@ import { EmbeddedStore } from '../../src/store/embedded.js'
 import { createStore, type FeatureStore } from '../../src/store/index.js'
 import { RedisServer } from '../helpers/redis-server.js'
 import { storeContract, type DataSet } from '../helpers/store-contract.js'
+import { untilReachable } from '../helpers/in-process.js'
 
 const log = pino({ level: 'silent' })
 const dir = mkdtempSync(join(tmpdir(), 'tideflags-contract-'))
@@ -46,7 +47,7 @@ async function writeRedis (data: DataSet, usersServer: RedisServer, featuresServ
 
 async function redisStore (usersServer: RedisServer, featuresServer: RedisServer): Promise<FeatureStore> {
   const store = createStore(loadConfig({ REDIS_USERS_URL: usersServer.url, REDIS_FEATURES_URL: featuresServer.url }), log)
-  await store.ready()
+  await untilReachable(store)
   return store
 }
 

@@ -4,12 +4,12 @@
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { pino, type Logger } from 'pino'
 import { loadConfig, type Config } from '../../src/config.js'
+import { readinessProbe, waitForStore } from '../../src/health.js'
 import { createServer } from '../../src/server.js'
 import { createStore, type FeatureStore } from '../../src/store/index.js'
-import { loadExample, RedisServer } from './redis-server.js'
+import { RedisServer, seedExample } from './redis-server.js'
 
 /** A silent logger: tests assert on responses, not log lines. */
 export const quiet: Logger = pino({ level: 'silent' })
@@ -22,9 +22,9 @@ export interface Served {
 }
 
 /** Serve `store` on 127.0.0.1, port 0. `env` tunes the config (timeouts, Retry-After). */
-export async function serve (store: FeatureStore, env: Record<string, string> = {}): Promise<Served> {
+export async function serve (store: FeatureStore, env: Record<string, string> = {}, log: Logger = quiet): Promise<Served> {
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env })
-  const server = createServer(config, store, quiet)
+  const server = createServer(config, store, log)
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   const { port } = server.address() as { port: number }
@@ -37,6 +37,11 @@ export async function serve (store: FeatureStore, env: Record<string, string> = 
       await once(server, 'close')
     },
   }
+}
+
+/** Wait until `store` answers (at most 5 s), so a test never mistakes a connecting store's 503 for its subject. */
+export async function untilReachable (store: FeatureStore): Promise<void> {
+  if (!(await waitForStore(readinessProbe(store), 5_000))) throw new Error('store not reachable within 5 s')
 }
 
 /** The README example as an embedded-store data file (same data loadExample writes to Redis). */
@@ -67,25 +72,10 @@ export interface RedisPair {
 export async function startRedisPair (extraEnv: Record<string, string> = {}): Promise<RedisPair> {
   const users = await new RedisServer().start()
   const features = await new RedisServer().start()
-  const u = users.client()
-  const f = features.client()
-  await loadExample(u, f)
-  u.disconnect()
-  f.disconnect()
+  await seedExample(users, features)
   const env = { REDIS_USERS_URL: users.url, REDIS_FEATURES_URL: features.url, LOG_LEVEL: 'silent', ...extraEnv }
   const store = createStore(loadConfig(env), quiet)
-  // The store connects in the background; tests start once it answers, so an early 503 is never
-  // mistaken for the behaviour under test.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await store.featuresFor(null)
-      await store.userIdForToken('warm-up')
-      break
-    } catch (err) {
-      if (attempt === 200) throw err
-      await sleep(10)
-    }
-  }
+  await untilReachable(store)
   return {
     users,
     features,

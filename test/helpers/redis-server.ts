@@ -101,3 +101,15 @@ export async function loadExample (users: Redis, features: Redis): Promise<void>
   await features.sadd('active_features', 'feature_3')
   await features.sadd('features:user:1', 'feature_3', 'feature_4')
 }
+
+/** Load the README example into a users and a features server through short-lived clients. */
+export async function seedExample (users: RedisServer, features: RedisServer): Promise<void> {
+  const u = users.client()
+  const f = features.client()
+  try {
+    await loadExample(u, f)
+  } finally {
+    u.disconnect()
+    f.disconnect()
+  }
+}

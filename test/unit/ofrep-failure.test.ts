@@ -23,7 +23,7 @@ t.test('an unexpected error while evaluating is 500 GENERAL, with the detail in 
     userIdForToken: async () => null,
     featuresFor: async () => [],
     flagsFor: async () => { throw new TypeError('secret internal detail') },
-    ready: async () => {},
+    reachable: async () => true,
     close: async () => {},
   }
   const server = createServer(loadConfig({}), broken, pino({ level: 'error' }, sink))

@@ -16,7 +16,7 @@ const log = pino({ level: 'silent' })
 
 // A store whose answers the test controls.
 function fakeStore (featuresFor: () => Promise<string[]>, close: () => Promise<void> = async () => {}): FeatureStore {
-  return { kind: 'embedded', userIdForToken: async () => null, featuresFor, ready: async () => {}, flagsFor: async () => new Map(), close }
+  return { kind: 'embedded', userIdForToken: async () => null, featuresFor, reachable: async () => true, flagsFor: async () => new Map(), close }
 }
 const hangs = async (): Promise<string[]> => await new Promise<string[]>(() => {})
 const config = loadConfig({ LOG_LEVEL: 'silent' })
