@@ -30,3 +30,33 @@ export function isMetricsResponse (message: unknown): message is MetricsResponse
     (message as { type?: unknown }).type === 'tideflags:metrics-res' &&
     typeof (message as { id?: unknown }).id === 'number'
 }
+
+/**
+ * Worker -> parent: my server is closed. Our primary answers with SETTLED. IPC is ordered both ways,
+ * so once SETTLED arrives, every connection the primary handed this worker before it read the
+ * server's close has arrived too and been refused back to it (node redistributes a refused one).
+ * Exiting before that would strand such a connection in the primary: its client would hang.
+ */
+export const CLOSED = 'tideflags:closed'
+/** Primary -> worker: the answer to CLOSED. */
+export const SETTLED = 'tideflags:settled'
+
+// pm2 does not answer CLOSED: after this long the worker exits anyway (by then pm2 has long read
+// the close, IPC on one machine takes microseconds).
+const SETTLE_TIMEOUT_MS = 250 // 0.25 s
+
+/** Send CLOSED to the parent and resolve on its SETTLED, or after SETTLE_TIMEOUT_MS. */
+export async function settleWithParent (): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      process.off('message', onMessage)
+      resolve()
+    }
+    const onMessage = (message: unknown): void => { if (message === SETTLED) done() }
+    const timer = setTimeout(done, SETTLE_TIMEOUT_MS)
+    process.on('message', onMessage)
+    // A worker always has an IPC channel: our primary's or pm2's.
+    ;(process.send as NonNullable<typeof process.send>)(CLOSED)
+  })
+}

@@ -6,7 +6,7 @@
 import cluster, { type Worker } from 'node:cluster'
 import { RestartBackoff } from './backoff.js'
 import type { Config } from './config.js'
-import { READY, SHUTDOWN, type MetricsRequest, type MetricsResponse } from './ipc.js'
+import { CLOSED, READY, SETTLED, SHUTDOWN, type MetricsRequest, type MetricsResponse } from './ipc.js'
 import { createLogger } from './logger.js'
 import { ClusterMetrics } from './metrics.js'
 import { rollingRestart, whenReady } from './rolling-restart.js'
@@ -62,6 +62,12 @@ export function runPrimary (config: Config): void {
     },
   }
   cluster.on('message', (worker: Worker, message: unknown) => {
+    // A draining worker's server closed: by the time it reads this answer, no connection is on its
+    // way to it any more (ipc.ts, CLOSED).
+    if (message === CLOSED) {
+      if (worker.isConnected()) worker.send(SETTLED)
+      return
+    }
     const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined
     if (typeof type === 'string') handlers[type]?.(worker, message)
   })

@@ -38,6 +38,8 @@ interface ShutdownParts {
   readonly timeoutMs: number
   /** Injected for tests; process.exit otherwise. */
   readonly exit?: (code: number) => void
+  /** Runs after the store closed, before exit 0 (the worker settles IPC with its parent). */
+  readonly settle?: () => Promise<void>
 }
 
 /**
@@ -47,6 +49,7 @@ interface ShutdownParts {
 export function createShutdown (parts: ShutdownParts): (reason: string, signal?: boolean) => void {
   const { server, store, drain, log, timeoutMs } = parts
   const exit = parts.exit ?? ((code: number) => process.exit(code))
+  const settle = parts.settle ?? (async () => {})
   let started = false
   return function shutdown (reason: string, signal = false): void {
     if (started) {
@@ -77,9 +80,9 @@ export function createShutdown (parts: ShutdownParts): (reason: string, signal?:
       clearTimeout(handoff)
       drain.phase = 2
       store.close().then(
-        () => { log.info('worker drained'); exit(EXIT_OK) },
-        (err: unknown) => { log.error({ err }, 'store close failed'); exit(EXIT_OK) },
-      )
+        () => { log.info('worker drained') },
+        (err: unknown) => { log.error({ err }, 'store close failed') },
+      ).then(settle).then(() => exit(EXIT_OK))
     })
   }
 }

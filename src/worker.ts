@@ -3,7 +3,7 @@
 import { createAccessLog } from './access-log.js'
 import type { Config } from './config.js'
 import { readinessProbe, waitForStore } from './health.js'
-import { READY, SHUTDOWN } from './ipc.js'
+import { READY, settleWithParent, SHUTDOWN } from './ipc.js'
 import { createLogger } from './logger.js'
 import { answerPrimaryScrapes, Metrics } from './metrics.js'
 import { createServer, ROUTE_PATHS, ROUTE_PREFIXES } from './server.js'
@@ -22,7 +22,7 @@ export async function runWorker (config: Config): Promise<void> {
   const probe = readinessProbe(store)
   const server = createServer(config, store, log, { drain, metrics, probe, accessLog: createAccessLog(config, log) })
 
-  const shutdown = createShutdown({ server, store, drain, log, timeoutMs: config.shutdownTimeoutMs })
+  const shutdown = createShutdown({ server, store, drain, log, timeoutMs: config.shutdownTimeoutMs, settle: settleWithParent })
   // Ctrl-C signals the whole process group: the worker drains on its own signal, and the primary's
   // message that follows is ignored as a repeat. Only a repeated signal means "exit now".
   process.on('SIGTERM', () => shutdown('SIGTERM', true))

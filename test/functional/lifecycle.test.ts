@@ -10,12 +10,15 @@ import { MAIN, startService } from '../helpers/service.js'
 
 async function get (url: string, headers: Record<string, string> = {}): Promise<{ status: number, body: string }> {
   return await new Promise((resolve, reject) => {
-    request(url, { agent: false, headers }, (res) => {
+    const req = request(url, { agent: false, headers }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (c: string) => { body += c })
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-    }).on('error', reject).end()
+    }).on('error', reject)
+    // A connection stranded in the primary would hang here forever: fail it, naming the cause.
+    req.setTimeout(5_000, () => req.destroy(new Error(`no answer within 5 s from ${url}`)))
+    req.end()
   })
 }
 
