@@ -51,15 +51,20 @@ export function createShutdown (parts: ShutdownParts): (reason: string, signal?:
   const exit = parts.exit ?? ((code: number) => process.exit(code))
   const settle = parts.settle ?? (async () => {})
   let started = false
+  // Ctrl-C signals the whole process group, and the primary's SHUTDOWN message may reach this worker
+  // before its own SIGINT does: only a signal after a signal means "exit now".
+  let signalled = false
   return function shutdown (reason: string, signal = false): void {
     if (started) {
-      if (signal) {
+      if (signal && signalled) {
         log.warn({ reason }, 'second signal while draining; exiting now')
         exit(EXIT_SECOND_SIGNAL)
       }
+      signalled ||= signal
       return
     }
     started = true
+    signalled = signal
     // Armed first: whatever happens below, the process ends by the deadline.
     setTimeout(() => {
       log.error({ timeoutMs }, 'shutdown deadline passed; exiting with requests still open')

@@ -94,6 +94,18 @@ t.test('shutdown runs once; a repeated call is ignored and a second signal exits
   void hanging
 })
 
+t.test('Ctrl-C: a signal arriving after the primary\'s message is the first signal, not a second', async (t) => {
+  const { port, shutdown, exits } = await start(fakeStore(hangs))
+  const hanging = get(port, '/features').catch(() => undefined)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  shutdown('primary message')
+  shutdown('SIGINT', true)
+  t.same(exits, [], 'the worker keeps draining')
+  shutdown('SIGINT', true)
+  t.same(exits, [EXIT_SECOND_SIGNAL], 'a real second signal still exits at once')
+  void hanging
+})
+
 t.test('a request that never finishes makes the deadline exit with 1', async (t) => {
   const { port, shutdown, exited } = await start(fakeStore(hangs), 300)
   void get(port, '/features').catch(() => undefined)
