@@ -71,7 +71,7 @@ export const EXAMPLE_FEATURES_FILE = fileURLToPath(new URL('../src/store/example
 export const DEFAULTS = Object.freeze({
   port: 5000,
   redisCommandTimeoutMs: 250, // 250 ms: well under a second, far above a healthy Redis round trip
-  redisMaxPending: 10_000, // commands per connection; bounds memory while Redis stalls
+  redisMaxPending: 10_000, // lookups waiting on Redis per worker; bounds memory while Redis stalls
   // entries per cache per worker; 0: off, so a stalled Redis always answers 503 (see README)
   clientCacheEntries: 0,
   retryAfterSeconds: 1, // 1 s: Redis usually comes back in seconds, clients should retry soon
