@@ -7,10 +7,10 @@ import { createServer } from 'node:http'
 
 const [port, workers, bodyBytes] = process.argv.slice(2).map(Number) as [number, number, number]
 
-/** A valid JSON body of exactly `bytes` bytes, shaped like a /features answer. */
-function staticBody (bytes: number): Buffer {
+/** A valid JSON body of exactly `bytes` bytes (ASCII), shaped like a /features answer. */
+function staticBody (bytes: number): string {
   const frame = '{"active_features":[""]}'
-  return Buffer.from(frame.replace('""', `"${'x'.repeat(Math.max(0, bytes - frame.length))}"`))
+  return frame.replace('""', `"${'x'.repeat(Math.max(0, bytes - frame.length))}"`)
 }
 
 if (cluster.isPrimary) {
@@ -23,7 +23,9 @@ if (cluster.isPrimary) {
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
 } else {
-  // Built once, like the undici benchmark server: the handler only writes.
+  // Built once, like the undici benchmark server: the handler only writes. A string, not a Buffer:
+  // node then sends headers and body in one write instead of a two-chunk writev, which measured
+  // 14-35% more req/s here; the ceiling must be the fastest static answer node:http can give.
   const body = staticBody(bodyBytes)
   const headers = { 'content-type': 'application/json', 'content-length': body.length }
   createServer((_req, res) => {

@@ -1,12 +1,14 @@
 // Entity tags for /features answers: a hash of the body, so the same answer always has the same tag,
 // on every worker and across restarts, and any change to the answer changes the tag.
 
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
-/** Strong ETag of a response body. */
-export function etagOf (body: Buffer): string {
+/** Strong ETag of a response body (a string is hashed as its UTF-8 bytes). */
+export function etagOf (body: string | Buffer): string {
   // sha1 truncated to 128 bits: collision-safe for this use and quick on bodies this small.
-  return '"' + createHash('sha1').update(body).digest('base64url').slice(0, 22) + '"'
+  // crypto.hash (node >= 20.12, hence package.json's engines) is one call, ~3x faster than a Hash
+  // object on bodies this small.
+  return '"' + hash('sha1', body, 'base64url').slice(0, 22) + '"'
 }
 
 /**
