@@ -10,16 +10,17 @@
 /** One key's place in the batch: every caller asking for the key in this turn shares its promise. */
 interface Slot<V> {
   readonly promise: Promise<V>
-  resolve: (value: V) => void
+  resolve: (value: V | PromiseLike<V>) => void
   reject: (err: unknown) => void
 }
 
 /**
  * Sends the keys of one batch; resolves to one result per key, in the same order. A result that is
  * an Error fails that key's callers only (a wrong-typed key must not fail its neighbours); a rejection
- * fails the whole batch (the connection, a timeout).
+ * fails the whole batch (the connection, a timeout). A result may also be a promise, for a key that
+ * needs a second look: its callers wait for it while the rest of the batch is answered at once.
  */
-export type SendBatch<V> = (keys: readonly string[]) => Promise<ReadonlyArray<V | Error>>
+export type SendBatch<V> = (keys: readonly string[]) => Promise<ReadonlyArray<V | Error | PromiseLike<V>>>
 
 /** Collects the keys asked for during one event-loop turn and reads them with one call. */
 export class Batch<V> {
@@ -42,7 +43,7 @@ export class Batch<V> {
   get (key: string): Promise<V> {
     const known = this.#slots.get(key)
     if (known !== undefined) return known.promise
-    let resolve!: (value: V) => void
+    let resolve!: (value: V | PromiseLike<V>) => void
     let reject!: (err: unknown) => void
     const promise = new Promise<V>((res, rej) => { resolve = res; reject = rej })
     this.#slots.set(key, { promise, resolve, reject })
@@ -60,7 +61,7 @@ export class Batch<V> {
     if (slots.size === 0) return
     this.#slots = new Map()
     const keys = Array.from(slots.keys())
-    let sent: Promise<ReadonlyArray<V | Error>>
+    let sent: ReturnType<SendBatch<V>>
     try {
       sent = this.#send(keys)
     } catch (err) {
@@ -71,7 +72,7 @@ export class Batch<V> {
       for (const slot of slots.values()) {
         const result = results[i++]
         if (result instanceof Error) slot.reject(result)
-        else slot.resolve(result as V)
+        else slot.resolve(result as V | PromiseLike<V>)
       }
     }, (err: unknown) => {
       for (const slot of slots.values()) slot.reject(err)

@@ -157,17 +157,25 @@ export class RedisStore implements FeatureStore {
    * One batch of token lookups. MGET answers a batch at a fraction of a script's cost on Redis, but it
    * answers nil both for an unknown token and for a key of the wrong type; so the keys that come back
    * nil are read again with GET's semantics (tokens.lua), which tells the two apart: an unknown token
-   * stays null (401), a wrong type becomes that caller's 500. Only batches with a nil pay the second
-   * call: the 401 path, which needs no speed.
+   * stays null (401), a wrong type becomes that caller's 500. Only those callers wait for the second
+   * call (the 401 path, which needs no speed); the known tokens of the batch are answered at once.
    */
-  async #readUserIds (keys: readonly string[]): Promise<Array<string | null | Error>> {
-    const ids: Array<string | null | Error> = await this.users.mget(keys as string[])
+  async #readUserIds (keys: readonly string[]): Promise<Array<string | null | Error | Promise<string | null>>> {
+    const ids: Array<string | null | Error | Promise<string | null>> = await this.users.mget(keys as string[])
     const unknown: string[] = []
     for (let i = 0; i < ids.length; i++) if (ids[i] === null) unknown.push(keys[i] as string)
     if (unknown.length === 0) return ids
-    const again = await this.users.tideflagsTokens(unknown.length, ...unknown)
+    const again = this.users.tideflagsTokens(unknown.length, ...unknown)
     let next = 0
-    for (let i = 0; i < ids.length; i++) if (ids[i] === null) ids[i] = again[next++] as string | null | Error
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] !== null) continue
+      const at = next++
+      ids[i] = again.then((reread) => {
+        const id = reread[at] as string | null | Error
+        if (id instanceof Error) throw id
+        return id
+      })
+    }
     return ids
   }
 

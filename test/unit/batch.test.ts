@@ -83,3 +83,19 @@ t.test('a sender that throws instead of rejecting fails its batch the same way',
   const batch = new Batch<string>(() => { throw bug }, 100)
   await t.rejects(batch.get('a'), bug)
 })
+
+t.test('a promise in a key\'s place: its callers wait for it, the rest of the batch is answered at once', async (t) => {
+  let settle!: (value: string) => void
+  const later = new Promise<string>((resolve) => { settle = resolve })
+  const batch = new Batch<string>(async (keys) => keys.map((key) => key === 'slow' ? later : key.toUpperCase()), 100)
+  const order: string[] = []
+  const slow = batch.get('slow').then((value) => { order.push(value) })
+  const fast = batch.get('fast').then((value) => { order.push(value) })
+  await fast
+  t.same(order, ['FAST'], 'answered while the other key is still pending')
+  settle('SLOW')
+  await slow
+  t.same(order, ['FAST', 'SLOW'])
+  const failing = new Batch<string>(async () => [Promise.reject(new Error('WRONGTYPE'))], 100)
+  await t.rejects(failing.get('bad'), /WRONGTYPE/, 'a rejected promise fails its callers')
+})
