@@ -24,6 +24,9 @@ module.exports = {
     // for our primary's (src/backoff.ts).
     exp_backoff_restart_delay: 100, // ms, doubling up to pm2's cap
     max_memory_restart: '512M', // leaks would show in the soak test long before this
+    // pm2 forks the workers itself, so WORKER_SEMI_SPACE_MB (applied by our primary) does not reach them:
+    // the same V8 flag goes here. 2 MB keeps each worker ~25 MB smaller (bench/README.md step 8).
+    node_args: ['--max-semi-space-size=2'],
     merge_logs: true,
     env: {
       NODE_ENV: 'production',

@@ -58,6 +58,8 @@ export interface Config {
    * cluster mode there is no primary of ours to ask, and each worker answers with its own numbers.
    */
   readonly clusterMetrics: boolean
+  /** V8 young-generation semi-space of each worker forked by our primary (MB); 0 leaves V8's default. */
+  readonly workerSemiSpaceMb: number
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -81,6 +83,9 @@ export const DEFAULTS = Object.freeze({
   logLevel: 'info' as LogLevel,
   shutdownTimeoutMs: 10_000, // 10 s: far above one request's worst case (request timeout aside), below pm2's kill_timeout
   accessLog: false,
+  // 2 MB: V8's default lets each semi-space grow to 16 MB under load, ~25 MB of RSS per worker that
+  // buys no measurable throughput here (bench/README.md step 8).
+  workerSemiSpaceMb: 2,
 })
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -124,6 +129,7 @@ export function loadConfig (env: Env = process.env): Config {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs, 1, 3_600_000),
     accessLog: boolean(env, 'ACCESS_LOG', DEFAULTS.accessLog),
     clusterMetrics: boolean(env, 'TIDEFLAGS_CLUSTER_METRICS', false),
+    workerSemiSpaceMb: integer(env, 'WORKER_SEMI_SPACE_MB', DEFAULTS.workerSemiSpaceMb, 0, 1024),
   })
 }
 

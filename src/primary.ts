@@ -41,6 +41,7 @@ export function runPrimary (config: Config): void {
   let listened = false
   cluster.once('listening', () => { listened = true })
 
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, config.workerSemiSpaceMb) })
   // Workers ask the primary for the cluster's metrics; it tells them which metrics are cluster-wide.
   const fork = (): Worker => cluster.fork({ TIDEFLAGS_CLUSTER_METRICS: '1' })
   const retire = (worker: Worker): void => {
@@ -141,4 +142,13 @@ export function runPrimary (config: Config): void {
     // For a supervisor that waits for it (pm2 fork mode with wait_ready).
     if (ready.every(Boolean)) process.send?.(READY)
   })
+}
+
+/**
+ * The node flags a worker starts with: the primary's own, plus the semi-space size unless that is 0
+ * or the primary was itself started with an explicit --max-semi-space-size (the operator's wins).
+ */
+export function workerExecArgv (primaryArgv: readonly string[], semiSpaceMb: number): string[] {
+  const explicit = primaryArgv.some((arg) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(arg))
+  return semiSpaceMb === 0 || explicit ? [...primaryArgv] : [...primaryArgv, `--max-semi-space-size=${semiSpaceMb}`]
 }

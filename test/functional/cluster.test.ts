@@ -2,7 +2,7 @@
 
 import { spawnSync } from 'node:child_process'
 import { request } from 'node:http'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -26,16 +26,33 @@ function httpGet (url: string, headers: Record<string, string> = {}): Promise<{ 
   })
 }
 
+/** The command line a process was started with (Linux /proc). */
+function cmdline (pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg !== '')
+}
+
 t.test('with no Redis configured the service serves the embedded example at once and says so first', async (t) => {
-  t.plan(5)
+  t.plan(6)
   const service = await startService({ REDIS_USERS_URL: '', REDIS_FEATURES_URL: '', FEATURES_FILE: '' })
   t.teardown(() => service.stop())
   t.match(service.logs[0], { role: 'primary', store: 'embedded', msg: /embedded development store/ })
   t.equal((await httpGet(service.url + '/features')).body, '{"active_features":["feature_1","feature_2"]}')
   t.equal((await httpGet(service.url + '/features', { authorization: 'Bearer 1234' })).body,
     '{"active_features":["feature_1","feature_2","feature_3"]}')
-  t.equal(service.logs.filter((line) => line.msg === 'worker listening').length, 2, 'one worker per WORKERS')
+  const workers = service.logs.filter((line) => line.msg === 'worker listening').map((line) => line.pid as number)
+  t.equal(workers.length, 2, 'one worker per WORKERS')
+  t.ok(workers.every((pid) => cmdline(pid).includes('--max-semi-space-size=2')), 'workers run with the 2 MB semi-space by default')
   t.equal(await service.stop(), 0, 'SIGTERM stops it cleanly')
+})
+
+t.test('WORKER_SEMI_SPACE_MB sets the workers\' semi-space; 0 leaves it to V8', async (t) => {
+  t.plan(2)
+  for (const [value, expected] of [['8', ['--max-semi-space-size=8']], ['0', []]] as const) {
+    const service = await startService({ REDIS_USERS_URL: '', REDIS_FEATURES_URL: '', FEATURES_FILE: '', WORKER_SEMI_SPACE_MB: value }, 1)
+    const pid = service.logs.find((line) => line.msg === 'worker listening')?.pid as number
+    t.same(cmdline(pid).filter((arg) => arg.includes('semi-space')), expected, `WORKER_SEMI_SPACE_MB=${value}`)
+    await service.stop()
+  }
 })
 
 const badEnv: [string, Record<string, string>, RegExp][] = [

@@ -27,3 +27,17 @@ t.test('a bad operations value stops the boot with one line naming the variable'
   t.throws(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '0' }), { name: 'ConfigError', message: /^SHUTDOWN_TIMEOUT_MS: / })
   t.throws(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '10s' }), { name: 'ConfigError', message: /^SHUTDOWN_TIMEOUT_MS: / })
 })
+
+t.test('WORKER_SEMI_SPACE_MB defaults to 2, takes 0 for V8\'s default, refuses what is not a size', async (t) => {
+  t.equal(loadConfig({}).workerSemiSpaceMb, 2)
+  t.equal(loadConfig({ WORKER_SEMI_SPACE_MB: '0' }).workerSemiSpaceMb, 0)
+  t.equal(loadConfig({ WORKER_SEMI_SPACE_MB: '16' }).workerSemiSpaceMb, 16)
+  t.throws(() => loadConfig({ WORKER_SEMI_SPACE_MB: '2MB' }), { name: 'ConfigError', message: /^WORKER_SEMI_SPACE_MB: / })
+  t.throws(() => loadConfig({ WORKER_SEMI_SPACE_MB: '4096' }), { name: 'ConfigError', message: /^WORKER_SEMI_SPACE_MB: / })
+})
+
+t.test('the pm2 ecosystem gives its workers the same semi-space as the default', async (t) => {
+  const { createRequire } = await import('node:module')
+  const ecosystem = createRequire(import.meta.url)('../../ecosystem.config.cjs') as { apps: Array<{ node_args: string[] }> }
+  t.same(ecosystem.apps[0]?.node_args, [`--max-semi-space-size=${DEFAULTS.workerSemiSpaceMb}`])
+})
