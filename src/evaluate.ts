@@ -1,6 +1,7 @@
-// The resolution rule, stated once. The embedded store runs it in JS; the Redis store runs the same
-// rule inside Lua (src/scripts/features.lua) so it is atomic. test/unit/store-contract.test.ts runs one
-// suite against both stores so the two cannot drift apart. Future targeting rules (locations,
+// The resolution rule, stated once. The embedded store runs it in JS; the Redis store reads its inputs
+// atomically in one Lua call (src/scripts/answers.lua intersects the user's set with the active one)
+// and takes the union with the global features in the worker. test/functional/store-contract.test.ts
+// runs one suite against both stores so the two cannot drift apart. Future targeting rules (locations,
 // schedules, rollouts) belong here.
 //
 //   answer = global_features ∪ (features:user:<id> ∩ active_features)
