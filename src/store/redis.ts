@@ -1,8 +1,9 @@
 // The production store: two Redis instances in the layout existing data and backoffice scripts use.
 //   users Redis:    token:<token> -> <user_id>
 //   features Redis: global_features (set), active_features (set), features:user:<id> (set)
-// The hot reads are batched per event-loop turn (batch.ts): one script call per turn on each side,
-// whatever the number of requests; ioredis auto-pipelining batches the other commands.
+// The hot reads are batched per event-loop turn (batch.ts): one command per turn on each side (an
+// MGET of the tokens, a script call for the answers), whatever the number of requests; ioredis
+// auto-pipelining batches the other commands.
 
 import { readFileSync } from 'node:fs'
 import { Redis, ReplyError, type Result, type RedisOptions } from 'ioredis'
@@ -280,7 +281,8 @@ export function classify (err: unknown): HttpError {
 
 /** global ∪ mine, sorted; `global` itself when mine adds nothing. */
 function withGlobal (global: string[], inGlobal: ReadonlySet<string>, mine: string[] | Error): string[] | Error {
-  if (mine instanceof Error || mine.length === 0) return mine instanceof Error ? mine : global
+  if (mine instanceof Error) return mine
+  if (mine.length === 0) return global
   const answer = global.slice()
   for (const feature of mine) if (!inGlobal.has(feature)) answer.push(feature)
   return answer.length === global.length ? global : sortFeatures(answer)
