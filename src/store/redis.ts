@@ -36,9 +36,12 @@ export const ACTIVE_KEY = 'active_features'
 export const TOKEN_PREFIX = 'token:'
 export const USER_PREFIX = 'features:user:'
 
-// Most keys per script call. A script runs alone on Redis's one thread; 256 small SINTERs take well
-// under a millisecond there, and a turn rarely brings more requests than that (one per connection).
-export const MAX_BATCH_KEYS = 256
+// Most keys per call. A script runs alone on Redis's one thread, stalling every other client of that
+// Redis meanwhile: answers.lua took 0.82 ms for 128 users and 1.41 ms for 256 on the bench machine
+// (INFO commandstats), so 128 keeps a call under a millisecond. A turn brings about one request per
+// busy connection: 10 per call under the benchmark's load, so the bound only matters at thousands of
+// connections.
+export const MAX_BATCH_KEYS = 128
 
 // The commands the batches send (ioredis names a script command by its defineCommand name).
 const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'mget', 'smembers'] as const
