@@ -14,7 +14,7 @@ import type { Config } from './config.js'
 import { HTTP_ERRORS, HttpError } from './errors.js'
 import { isMetricsResponse, type MetricsRequest } from './ipc.js'
 import type { Replier } from './reply.js'
-import { pathOf, type Route } from './router.js'
+import { pathOf, segmentAfter, type Route } from './router.js'
 
 /** Upper bounds of the latency histogram (s): a healthy answer takes ~1 ms; the Redis timeout is 250 ms. */
 export const LATENCY_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
@@ -97,7 +97,7 @@ export class Metrics {
     const path = pathOf(url)
     const exact = this.#routes.get(path)
     if (exact !== undefined) return exact
-    for (const p of this.#prefixes) if (path.startsWith(p.prefix)) return p.counters
+    for (const p of this.#prefixes) if (segmentAfter(path, p.prefix) !== undefined) return p.counters
     return this.#unmatched
   }
 

@@ -42,6 +42,17 @@ export function pathOf (url: string): string {
   return q === -1 ? url : url.slice(0, q)
 }
 
+/**
+ * The path segment after `prefix` when `path` is the prefix followed by exactly one non-empty segment
+ * (still percent-encoded), else undefined. The one rule for prefix routes: the router dispatches by it
+ * and the metrics label by it, so a path the router answers 404 is never counted as the route.
+ */
+export function segmentAfter (path: string, prefix: string): string | undefined {
+  if (!path.startsWith(prefix)) return undefined
+  const rest = path.slice(prefix.length)
+  return rest.length === 0 || rest.includes('/') ? undefined : rest
+}
+
 /** Build the request listener for a set of routes. */
 export function createRouter (
   routes: readonly (Route | PrefixRoute)[],
@@ -65,9 +76,8 @@ export function createRouter (
     let segment = ''
     if (entry === undefined) {
       for (const candidate of prefixes) {
-        if (!path.startsWith(candidate.prefix)) continue
-        const rest = path.slice(candidate.prefix.length)
-        if (rest.length === 0 || rest.includes('/')) continue
+        const rest = segmentAfter(path, candidate.prefix)
+        if (rest === undefined) continue
         entry = candidate.entry
         segment = rest
         break

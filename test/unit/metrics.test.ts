@@ -70,7 +70,11 @@ t.test('prefix routes are counted under one label per prefix', async (t) => {
   m.begin(); m.end('/ofrep/v1/evaluate/flags/feature_1', 200, 0.001)
   m.begin(); m.end('/ofrep/v1/evaluate/flags/feature_2?x', 404, 0.001)
   m.begin(); m.end('/ofrep/v1/evaluate/flags', 200, 0.001)
+  // Paths the router answers 404 for are not the prefix route: more than one segment, or none.
+  m.begin(); m.end('/ofrep/v1/evaluate/flags/a/b', 404, 0.001)
+  m.begin(); m.end('/ofrep/v1/evaluate/flags/', 404, 0.001)
   const text = await m.registry.metrics()
+  t.match(text, 'tideflags_http_requests_total{route="unmatched",status="404"} 2')
   t.match(text, 'tideflags_http_requests_total{route="/ofrep/v1/evaluate/flags/{key}",status="200"} 1')
   t.match(text, 'tideflags_http_requests_total{route="/ofrep/v1/evaluate/flags/{key}",status="404"} 1')
   t.match(text, 'tideflags_http_requests_total{route="/ofrep/v1/evaluate/flags",status="200"} 1')
