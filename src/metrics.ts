@@ -52,17 +52,24 @@ export class Metrics {
   readonly #redisErrors = new Float64Array(REDIS_ERROR_KINDS.length)
   #inFlight = 0
 
-  /**
-   * @param paths the exact paths routes serve
-   * @param options.prefixes prefix routes (`/a/b/` + one segment), labelled `/a/b/{key}`;
-   *   any other path is counted as `unmatched`
-   */
-  constructor (paths: readonly string[], options: { defaultMetrics?: boolean, prefixes?: readonly string[] } = {}) {
-    for (const path of paths) this.#routes.set(path, counters(path))
-    for (const prefix of options.prefixes ?? []) this.#prefixes.push({ prefix, counters: counters(`${prefix}{key}`) })
+  /** @param options.defaultMetrics prom-client's process metrics (default on) */
+  constructor (options: { defaultMetrics?: boolean } = {}) {
     this.#unmatched = counters(UNMATCHED)
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry })
     for (const metric of this.#metricObjects()) this.registry.registerMetric(metric as unknown as Metric)
+  }
+
+  /**
+   * Count requests to these routes under their own labels; any other path is `unmatched`. The server
+   * passes the routes it actually serves, so the labels cannot drift from the routing table.
+   * @param paths exact paths
+   * @param prefixes prefix routes (`/a/b/` + one segment), labelled `/a/b/{key}`
+   */
+  addRoutes (paths: readonly string[], prefixes: readonly string[] = []): void {
+    for (const path of paths) if (!this.#routes.has(path)) this.#routes.set(path, counters(path))
+    for (const prefix of prefixes) {
+      if (!this.#prefixes.some((p) => p.prefix === prefix)) this.#prefixes.push({ prefix, counters: counters(`${prefix}{key}`) })
+    }
   }
 
   /** A request started. */

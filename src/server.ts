@@ -37,16 +37,11 @@ export interface ServerOps {
   readonly accessLog: Logger | undefined
 }
 
-/** The exact paths the server routes, for metrics labels. */
-export const ROUTE_PATHS: readonly string[] = ['/features', '/ofrep/v1/evaluate/flags', '/healthz', '/readyz', '/metrics']
-/** The prefix routes (one path segment after them), for metrics labels. Anything else is `unmatched`. */
-export const ROUTE_PREFIXES: readonly string[] = ['/ofrep/v1/evaluate/flags/']
-
 /** Create (not start) the HTTP server for a store. */
 export function createServer (config: Config, store: FeatureStore, log: Logger, ops?: ServerOps): Server {
   const { drain, metrics, probe, accessLog } = ops ?? {
     drain: new Drain(),
-    metrics: new Metrics(ROUTE_PATHS, { defaultMetrics: false, prefixes: ROUTE_PREFIXES }),
+    metrics: new Metrics({ defaultMetrics: false }),
     probe: readinessProbe(store),
     accessLog: undefined,
   }
@@ -57,6 +52,9 @@ export function createServer (config: Config, store: FeatureStore, log: Logger, 
     ...healthRoutes(probe, drain, replier),
     metricsRoute(metrics, config, replier),
   ]
+  metrics.addRoutes(
+    routes.flatMap((route) => 'path' in route ? [route.path] : []),
+    routes.flatMap((route) => 'prefix' in route ? [route.prefix] : []))
   const listener = instrument(createRouter(routes, replier), { drain, metrics, replier, accessLog })
   const server = createHttpServer({
     keepAliveTimeout: config.keepAliveTimeoutMs,

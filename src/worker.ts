@@ -6,7 +6,7 @@ import { readinessProbe, waitForStore } from './health.js'
 import { READY, settleWithParent, SHUTDOWN } from './ipc.js'
 import { createLogger } from './logger.js'
 import { answerPrimaryScrapes, Metrics } from './metrics.js'
-import { createServer, ROUTE_PATHS, ROUTE_PREFIXES } from './server.js'
+import { createServer } from './server.js'
 import { createShutdown, Drain } from './shutdown.js'
 import { createStore } from './store/index.js'
 
@@ -17,7 +17,7 @@ export async function runWorker (config: Config): Promise<void> {
   const log = createLogger(config, 'worker')
   const store = createStore(config, log)
   const drain = new Drain()
-  const metrics = new Metrics(ROUTE_PATHS, { prefixes: ROUTE_PREFIXES })
+  const metrics = new Metrics() // createServer registers its routes' labels
   answerPrimaryScrapes(metrics)
   const probe = readinessProbe(store)
   const server = createServer(config, store, log, { drain, metrics, probe, accessLog: createAccessLog(config, log) })

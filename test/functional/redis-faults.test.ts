@@ -8,7 +8,7 @@ import { pino } from 'pino'
 import t from 'tap'
 import { loadConfig } from '../../src/config.js'
 import { Metrics } from '../../src/metrics.js'
-import { createServer, ROUTE_PATHS } from '../../src/server.js'
+import { createServer } from '../../src/server.js'
 import { readinessProbe, waitForStore } from '../../src/health.js'
 import { Drain } from '../../src/shutdown.js'
 import { RedisStore } from '../../src/store/redis.js'
@@ -41,7 +41,7 @@ async function serve (users: string, features: string, env: Record<string, strin
   const config = loadConfig({ REDIS_USERS_URL: users, REDIS_FEATURES_URL: features, LOG_LEVEL: 'silent', ...env })
   const log = pino({ level: 'silent' })
   const store = new RedisStore({ ...config, store: config.store as { kind: 'redis', usersUrl: string, featuresUrl: string } }, log)
-  const metrics = new Metrics(ROUTE_PATHS, { defaultMetrics: false })
+  const metrics = new Metrics({ defaultMetrics: false })
   const probe = readinessProbe(store)
   const server = createServer(config, store, log, { drain: new Drain(), metrics, probe, accessLog: undefined })
   await waitForStore(probe, 1_000) // as a worker does before it listens

@@ -9,7 +9,7 @@ import { createAccessLog } from '../../src/access-log.js'
 import { EXAMPLE_FEATURES_FILE, loadConfig } from '../../src/config.js'
 import { readinessProbe } from '../../src/health.js'
 import { Metrics } from '../../src/metrics.js'
-import { createServer, ROUTE_PATHS } from '../../src/server.js'
+import { createServer } from '../../src/server.js'
 import { Drain } from '../../src/shutdown.js'
 import { EmbeddedStore } from '../../src/store/embedded.js'
 
@@ -21,7 +21,7 @@ t.test('one line per request with method, path without query, status and time; n
   t.ok(accessLog !== undefined)
   t.equal(createAccessLog(loadConfig({}), log), undefined, 'off by default')
   const store = new EmbeddedStore(EXAMPLE_FEATURES_FILE, log)
-  const server = createServer(loadConfig({}), store, log, { drain: new Drain(), metrics: new Metrics(ROUTE_PATHS, { defaultMetrics: false }), probe: readinessProbe(store), accessLog })
+  const server = createServer(loadConfig({}), store, log, { drain: new Drain(), metrics: new Metrics({ defaultMetrics: false }), probe: readinessProbe(store), accessLog })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   t.teardown(async () => { server.close(); await store.close() })

@@ -7,7 +7,7 @@ import t from 'tap'
 import { EXAMPLE_FEATURES_FILE, loadConfig } from '../../src/config.js'
 import { readinessProbe } from '../../src/health.js'
 import { answerPrimaryScrapes, Metrics } from '../../src/metrics.js'
-import { createServer, ROUTE_PATHS } from '../../src/server.js'
+import { createServer } from '../../src/server.js'
 import { Drain } from '../../src/shutdown.js'
 import { EmbeddedStore } from '../../src/store/embedded.js'
 
@@ -25,7 +25,7 @@ async function get (port: number): Promise<{ status: number, body: string }> {
 }
 
 // Replace process.send with `answer`, which receives each request and may emit replies.
-async function serveWith (t: { teardown: (fn: () => Promise<void>) => void }, answer: (message: { id: number }) => void, metrics = new Metrics(ROUTE_PATHS, { defaultMetrics: false })): Promise<number> {
+async function serveWith (t: { teardown: (fn: () => Promise<void>) => void }, answer: (message: { id: number }) => void, metrics = new Metrics({ defaultMetrics: false })): Promise<number> {
   const saved = process.send
   process.send = ((message: { id: number }) => { setImmediate(() => answer(message)); return true }) as typeof process.send
   const store = new EmbeddedStore(EXAMPLE_FEATURES_FILE, log)
@@ -70,7 +70,7 @@ t.test('a primary that never answers makes the scrape 503 after 5 s instead of h
 
 t.test('without our primary (pm2 cluster mode, tests) /metrics answers with the numbers of the worker itself', async (t) => {
   const store = new EmbeddedStore(EXAMPLE_FEATURES_FILE, log)
-  const metrics = new Metrics(ROUTE_PATHS, { defaultMetrics: false })
+  const metrics = new Metrics({ defaultMetrics: false })
   answerPrimaryScrapes(metrics) // not a cluster worker here: nothing to install
   const server = createServer(loadConfig({}), store, log, { drain: new Drain(), metrics, probe: readinessProbe(store), accessLog: undefined })
   server.listen(0, '127.0.0.1')
@@ -79,4 +79,28 @@ t.test('without our primary (pm2 cluster mode, tests) /metrics answers with the 
   const answer = await get((server.address() as { port: number }).port)
   t.equal(answer.status, 200)
   t.match(answer.body, '# TYPE tideflags_http_requests_total counter')
+})
+
+t.test('the server labels requests by the routes it serves, and anything the router 404s as unmatched', async (t) => {
+  const store = new EmbeddedStore(EXAMPLE_FEATURES_FILE, log)
+  const metrics = new Metrics({ defaultMetrics: false })
+  const server = createServer(loadConfig({}), store, log, { drain: new Drain(), metrics, probe: readinessProbe(store), accessLog: undefined })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(async () => { server.close(); await store.close() })
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  const body = JSON.stringify({ context: {} })
+  const calls: Array<[string, RequestInit?]> = [
+    ['/features'], ['/healthz'], ['/readyz'], ['/nope'],
+    ['/ofrep/v1/evaluate/flags', { method: 'POST', body }],
+    ['/ofrep/v1/evaluate/flags/feature_1', { method: 'POST', body }],
+    ['/ofrep/v1/evaluate/flags/a/b', { method: 'POST', body }],
+  ]
+  for (const [path, init] of calls) await (await fetch(base + path, init)).arrayBuffer()
+  const text = await metrics.registry.metrics()
+  for (const route of ['/features', '/healthz', '/readyz', '/ofrep/v1/evaluate/flags']) {
+    t.match(text, `tideflags_http_requests_total{route="${route}",status="200"} 1`, route)
+  }
+  t.match(text, 'tideflags_http_requests_total{route="/ofrep/v1/evaluate/flags/{key}",status="200"} 1')
+  t.match(text, 'tideflags_http_requests_total{route="unmatched",status="404"} 2', '/nope and a path with two segments')
 })

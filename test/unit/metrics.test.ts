@@ -6,7 +6,8 @@ import { HttpError } from '../../src/errors.js'
 import { Metrics, redisErrorKind } from '../../src/metrics.js'
 
 t.test('requests are counted by route and status, unknown paths under one unmatched label', async (t) => {
-  const m = new Metrics(['/features'], { defaultMetrics: false })
+  const m = new Metrics({ defaultMetrics: false })
+  m.addRoutes(['/features'])
   m.begin(); m.end('/features?x=1', 200, 0.0007)
   m.begin(); m.end('/features', 503, 0.3)
   m.begin(); m.end('/random/path', 404, 0.0001)
@@ -21,7 +22,8 @@ t.test('requests are counted by route and status, unknown paths under one unmatc
 })
 
 t.test('the latency histogram is cumulative and ends with +Inf, sum and count', async (t) => {
-  const m = new Metrics(['/features'], { defaultMetrics: false })
+  const m = new Metrics({ defaultMetrics: false })
+  m.addRoutes(['/features'])
   for (const s of [0.0004, 0.002, 0.3, 9]) { m.begin(); m.end('/features', 200, s) }
   const text = await m.registry.metrics()
   t.match(text, 'tideflags_http_request_duration_seconds_bucket{le="0.0005",route="/features"} 1')
@@ -34,7 +36,7 @@ t.test('the latency histogram is cumulative and ends with +Inf, sum and count', 
 })
 
 t.test('an out-of-range status is counted as 0 rather than lost or thrown', async (t) => {
-  const m = new Metrics([], { defaultMetrics: false })
+  const m = new Metrics({ defaultMetrics: false })
   m.begin(); m.end('/x', 999, 0.001)
   t.match(await m.registry.metrics(), 'tideflags_http_requests_total{route="unmatched",status="0"} 1')
 })
@@ -51,7 +53,7 @@ t.test('Redis failures are classified by kind, and other failures are not counte
   t.equal(redisErrorKind(new HttpError('TF_ERR_INTERNAL')), undefined, 'a 500 without a Redis cause')
   t.equal(redisErrorKind(new HttpError('TF_ERR_UNAUTHORIZED')), undefined, 'a client error')
   t.equal(redisErrorKind(new Error('bug')), undefined, 'a bug is not a Redis error')
-  const m = new Metrics([], { defaultMetrics: false })
+  const m = new Metrics({ defaultMetrics: false })
   for (const err of [timeout, timeout, connection, reply, overload, new Error('bug')]) m.failure(err)
   const text = await m.registry.metrics()
   t.match(text, 'tideflags_redis_errors_total{kind="timeout"} 2')
@@ -61,12 +63,13 @@ t.test('Redis failures are classified by kind, and other failures are not counte
 })
 
 t.test('process metrics are included by default', async (t) => {
-  const m = new Metrics([])
+  const m = new Metrics()
   t.match(await m.registry.metrics(), /process_resident_memory_bytes \d+/)
 })
 
 t.test('prefix routes are counted under one label per prefix', async (t) => {
-  const m = new Metrics(['/ofrep/v1/evaluate/flags'], { defaultMetrics: false, prefixes: ['/ofrep/v1/evaluate/flags/'] })
+  const m = new Metrics({ defaultMetrics: false })
+  m.addRoutes(['/ofrep/v1/evaluate/flags'], ['/ofrep/v1/evaluate/flags/'])
   m.begin(); m.end('/ofrep/v1/evaluate/flags/feature_1', 200, 0.001)
   m.begin(); m.end('/ofrep/v1/evaluate/flags/feature_2?x', 404, 0.001)
   m.begin(); m.end('/ofrep/v1/evaluate/flags', 200, 0.001)

@@ -7,7 +7,7 @@ import t from 'tap'
 import { EXAMPLE_FEATURES_FILE, loadConfig } from '../../src/config.js'
 import { readinessProbe } from '../../src/health.js'
 import { Metrics } from '../../src/metrics.js'
-import { createServer, ROUTE_PATHS } from '../../src/server.js'
+import { createServer } from '../../src/server.js'
 import { createShutdown, Drain, EXIT_DEADLINE, EXIT_OK, EXIT_SECOND_SIGNAL, HANDOFF_MS } from '../../src/shutdown.js'
 import { EmbeddedStore } from '../../src/store/embedded.js'
 import type { FeatureStore } from '../../src/store/store.js'
@@ -23,7 +23,7 @@ const config = loadConfig({ LOG_LEVEL: 'silent' })
 
 async function start (store: FeatureStore, timeoutMs = 5_000): Promise<{ port: number, drain: Drain, shutdown: (reason: string, signal?: boolean) => void, exited: Promise<number>, exits: number[] }> {
   const drain = new Drain()
-  const server = createServer(config, store, log, { drain, metrics: new Metrics(ROUTE_PATHS, { defaultMetrics: false }), probe: readinessProbe(store), accessLog: undefined })
+  const server = createServer(config, store, log, { drain, metrics: new Metrics({ defaultMetrics: false }), probe: readinessProbe(store), accessLog: undefined })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   const exits: number[] = []
