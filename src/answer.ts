@@ -49,16 +49,17 @@ function build (featuresJson: string): Answer {
   // Same bytes as JSON.stringify({ active_features: features }).
   const body = '{"active_features":' + featuresJson + '}'
   const etag = etagOf(body)
-  return Object.freeze({
-    body,
-    etag,
-    headers200: Object.freeze({
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
-      etag,
-      'cache-control': CACHE_CONTROL,
-      vary: 'Authorization',
-    }),
+  return Object.freeze({ body, etag, ...revalidatedHeaders(Buffer.byteLength(body), etag) })
+}
+
+/**
+ * The header sets of a per-caller JSON answer that clients may keep but must revalidate: /features
+ * and OFREP's bulk evaluation share this policy.
+ * @param bytes the body's length in bytes
+ */
+export function revalidatedHeaders (bytes: number, etag: string): Pick<Answer, 'headers200' | 'headers304'> {
+  return {
+    headers200: Object.freeze({ 'content-type': 'application/json', 'content-length': bytes, etag, 'cache-control': CACHE_CONTROL, vary: 'Authorization' }),
     headers304: Object.freeze({ etag, 'cache-control': CACHE_CONTROL, vary: 'Authorization' }),
-  })
+  }
 }

@@ -6,6 +6,7 @@
 // any caller could ask as any user.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { revalidatedHeaders } from './answer.js'
 import { readToken } from './auth.js'
 import { readBody } from './body.js'
 import type { Config } from './config.js'
@@ -76,18 +77,13 @@ export function ofrepRoutes (config: Config, store: FeatureStore, errors: Replie
       // A hash of this caller's whole answer: any change to it (their set, a global or active
       // feature) changes the tag, and callers with different answers never share one.
       const etag = etagOf(body)
+      const { headers200, headers304 } = revalidatedHeaders(body.length, etag)
       if (ifNoneMatch(req.headers['if-none-match'], etag)) {
-        res.writeHead(304, { etag, 'cache-control': 'private, no-cache', vary: 'Authorization' })
+        res.writeHead(304, headers304)
         res.end()
         return
       }
-      res.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': body.length,
-        etag,
-        'cache-control': 'private, no-cache',
-        vary: 'Authorization',
-      })
+      res.writeHead(200, headers200)
       res.end(body)
     } catch (err) {
       replier.failure(res, err)
