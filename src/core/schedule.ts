@@ -39,7 +39,7 @@ const HHMM = /^(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$/
 const IANA_LIKE = /^[A-Za-z]/
 
 /** A zone's formatter, built once per canonical zone, and the offset it gave for the last UTC minute. */
-interface Zone {
+export interface Zone {
   readonly name: string
   readonly format: Intl.DateTimeFormat
   /** UTC minute (epoch ms / 60 000, floored) for which `offset` was computed; NaN before the first call */
@@ -208,6 +208,9 @@ function parseHhmm (raw: string): number {
 /** The shared Zone for a tz name, building its formatter once per canonical zone; undefined if invalid. */
 function zoneOf (tz: string): Zone | undefined {
   if (!IANA_LIKE.test(tz)) return undefined
+  // A canonical name (the usual case) skips building a formatter: that costs far more than a parse.
+  const known = zones.get(tz)
+  if (known !== undefined) return known
   let format: Intl.DateTimeFormat
   try {
     // en-US with Latin digits and h23: the parts are plain ASCII numbers, hours 0-23 (never 24).
