@@ -87,7 +87,11 @@ const zones = new Map<string, Zone>()
 export function parseSchedule (fields: Readonly<Record<string, string>>): ParsedSchedule {
   const errors: Record<string, string> = {}
   for (const field of Object.keys(fields)) {
-    if (!KNOWN_FIELDS.has(field)) errors[field] = 'unknown field; expected start, end, days, from, to or tz'
+    // defineProperty, not assignment: `errors['__proto__'] = ...` would set no key, and a hash (or an
+    // admin request's JSON) with a `__proto__` field would then pass as valid.
+    if (!KNOWN_FIELDS.has(field)) {
+      Object.defineProperty(errors, field, { value: UNKNOWN_FIELD, enumerable: true, writable: true, configurable: true })
+    }
   }
 
   const start = fields.start === undefined ? -Infinity : parseInstant(fields.start)
@@ -104,7 +108,7 @@ export function parseSchedule (fields: Readonly<Record<string, string>>): Parsed
 /**
  * Whether a schedule is open at an instant: inside [start, end) and inside the weekly window.
  * Cheap on the hot path: no formatter is built, and the zone offset is computed at most once per
- * UTC minute per zone (offsets change only on minute boundaries in the time zone database since 1970).
+ * UTC minute per zone (every transition in the time zone database since 1972 falls on a whole UTC minute).
  * @param schedule from {@link parseSchedule}
  * @param nowMs the instant, epoch ms
  */
@@ -131,6 +135,7 @@ export function isOpen (schedule: Schedule, nowMs: number): boolean {
   return minuteOfDay < to && (days & (1 << ((weekday + 6) % 7))) !== 0
 }
 
+const UNKNOWN_FIELD = 'unknown field; expected start, end, days, from, to or tz'
 const INSTANT_EXPECTED =
   'expected ISO-8601 with an offset (2026-12-24T18:00:00+01:00 or ...Z) or epoch milliseconds'
 

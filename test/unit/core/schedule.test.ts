@@ -244,3 +244,13 @@ t.test('an unknown field is malformed, and every bad field gets its own message'
   t.same(Object.keys(errorsOf({ start: 'x', end: 'y', days: 'z', from: '1', to: '2', tz: 'Q/Q', note: 'n' })).sort(),
     ['days', 'end', 'from', 'note', 'start', 'to', 'tz'])
 })
+
+t.test('a field named __proto__ is reported as unknown, not lost', async (t) => {
+  t.plan(3)
+  const fields = JSON.parse('{"__proto__": "x", "days": "mon"}') as Record<string, string>
+  const parsed = parseSchedule(fields)
+  t.equal(parsed.ok, false)
+  const errors = parsed.ok ? {} : parsed.errors
+  t.same(Object.keys(errors), ['__proto__'])
+  t.match(JSON.stringify(errors), /"__proto__":"unknown field/)
+})
