@@ -1,5 +1,5 @@
 // GeoIP: the country of a client address, from a MaxMind DB (.mmdb) file read whole into memory at
-// boot. Every worker holds its own copy (about 5 MB for the packaged database; see README).
+// boot. Every worker holds its own copy: memory of the file's size per worker (see README).
 
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'

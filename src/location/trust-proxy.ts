@@ -31,13 +31,12 @@ export function parseTrustedProxies (value: string): TrustedProxies {
     const family = familyOf(address)
     const maxPrefix = family === 'ipv4' ? 32 : 128
     const prefix = slash === -1 ? maxPrefix : /^\d{1,3}$/.test(entry.slice(slash + 1)) ? Number(entry.slice(slash + 1)) : NaN
-    try {
-      if (family === undefined || !(prefix <= maxPrefix)) throw new Error('not an address or block')
-      list.addSubnet(address, prefix, family)
-    } catch (err) {
-      // Should BlockList refuse something isIP accepts (none known), config still gets our message.
-      throw new Error(`expected comma-separated IPv4/IPv6 addresses or CIDR blocks (like 10.0.0.0/8, fd00::/8), got "${entry}"`, { cause: err })
+    if (family === undefined || !(prefix <= maxPrefix)) {
+      throw new Error(`expected comma-separated IPv4/IPv6 addresses or CIDR blocks (like 10.0.0.0/8, fd00::/8), got "${entry}"`)
     }
+    // BlockList takes every form isIP accepts that we tried (zone indexes too); were it to refuse one,
+    // its own error would still reach config, which wraps whatever this function throws.
+    list.addSubnet(address, prefix, family)
   }
   return { has: (address) => isTrusted(list, address, isIP(address)) }
 }
