@@ -21,6 +21,8 @@ export interface MetricsResponse {
   readonly type: 'tideflags:metrics-res'
   readonly id: number
   readonly text?: string
+  /** When the primary gathered `text` (epoch ms): the worker reuses it only while it is recent. */
+  readonly gatheredAt?: number
   readonly error?: string
 }
 

@@ -57,7 +57,7 @@ export function runPrimary (config: Config): void {
       const { id } = message as MetricsRequest
       const reply = (answer: MetricsResponse): void => { if (worker.isConnected()) worker.send(answer) }
       metrics.text().then(
-        (text) => reply({ type: 'tideflags:metrics-res', id, text }),
+        ({ value, at }) => reply({ type: 'tideflags:metrics-res', id, text: value, gatheredAt: at }),
         (err: Error) => reply({ type: 'tideflags:metrics-res', id, error: err.message }),
       )
     },
