@@ -83,6 +83,12 @@ export const DEFAULTS = Object.freeze({
   logLevel: 'info' as LogLevel,
   shutdownTimeoutMs: 10_000, // 10 s: far above one request's worst case (request timeout aside), below pm2's kill_timeout
   accessLog: false,
+  // 1 s: concurrent and back-to-back /metrics scrapes share one gathering of the cluster's numbers, so
+  // a scrape may show numbers up to this old; far below any scrape interval Prometheus is run with.
+  metricsMaxAgeMs: 1_000,
+  // 0.5 s: how often a worker that listened while its store was unreachable checks it again, to
+  // report READY soon after the store answers; one PING per instance each time.
+  storePollMs: 500,
   // 2 MB: V8's default lets each semi-space grow to 16 MB under load, ~25 MB of RSS per worker that
   // buys no measurable throughput here (bench/README.md step 8).
   workerSemiSpaceMb: 2,

@@ -1,7 +1,7 @@
 // GET/HEAD /features: the answer client apps ask for at launch.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { readToken } from './auth.js'
+import { requestToken } from './auth.js'
 import { HTTP_ERRORS } from './errors.js'
 import { answerFor } from './answer.js'
 import { ifNoneMatch } from './etag.js'
@@ -12,7 +12,7 @@ import type { FeatureStore } from './store/index.js'
 /** The /features route. Headers and caching policy: src/answer.ts. */
 export function featuresRoute (store: FeatureStore, replier: Replier): Route {
   async function get (req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const token = readToken(req.headers.authorization)
+    const token = requestToken(req)
     let userId: string | null = null
     if (token !== null) {
       if (typeof token !== 'string') return replier.error(res, token)

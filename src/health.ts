@@ -40,6 +40,28 @@ export async function waitForStore (probe: () => Promise<boolean>, timeoutMs: nu
   }
 }
 
+/**
+ * Call `onReachable` once the store answers, probing every `intervalMs`: a worker that listened
+ * while its store was down reports READY when it can really serve. The timer never keeps the
+ * process alive; the returned function stops the polling (at shutdown).
+ */
+export function whenStoreAnswers (probe: () => Promise<boolean>, intervalMs: number, onReachable: () => void): () => void {
+  let stopped = false
+  let timer: NodeJS.Timeout
+  const tick = (): void => {
+    void probe().then((ok) => {
+      if (stopped) return
+      if (ok) return onReachable()
+      timer = setTimeout(tick, intervalMs).unref()
+    })
+  }
+  timer = setTimeout(tick, intervalMs).unref()
+  return () => {
+    stopped = true
+    clearTimeout(timer)
+  }
+}
+
 /** The /healthz and /readyz routes. */
 export function healthRoutes (probe: () => Promise<boolean>, drain: Drain, replier: Replier): Route[] {
   function healthz (req: IncomingMessage, res: ServerResponse): void {

@@ -10,6 +10,12 @@ export const SHUTDOWN = 'tideflags:shutdown'
  */
 export const READY = 'ready'
 
+/**
+ * Worker -> parent: this worker listens, but its store does not answer yet (it serves 503 until it
+ * does). READY follows once the store answers. pm2 ignores it.
+ */
+export const LISTENING = 'tideflags:listening'
+
 /** Worker -> primary: send me the whole cluster's metrics in Prometheus text. */
 export interface MetricsRequest {
   readonly type: 'tideflags:metrics-req'
@@ -21,6 +27,8 @@ export interface MetricsResponse {
   readonly type: 'tideflags:metrics-res'
   readonly id: number
   readonly text?: string
+  /** When the primary gathered `text` (epoch ms): the worker reuses it only while it is recent. */
+  readonly gatheredAt?: number
   readonly error?: string
 }
 

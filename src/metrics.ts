@@ -10,11 +10,12 @@ import cluster from 'node:cluster'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ReplyError } from 'ioredis'
 import { AggregatorRegistry, collectDefaultMetrics, Registry, type Metric } from 'prom-client'
-import type { Config } from './config.js'
+import { DEFAULTS, type Config } from './config.js'
 import { HTTP_ERRORS, HttpError } from './errors.js'
 import { isMetricsResponse, type MetricsRequest } from './ipc.js'
 import type { Replier } from './reply.js'
 import { pathOf, segmentAfter, type Route } from './router.js'
+import { shareRecent, type Dated } from './shared-result.js'
 
 /** Upper bounds of the latency histogram (s): a healthy answer takes ~1 ms; the Redis timeout is 250 ms. */
 export const LATENCY_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
@@ -165,15 +166,20 @@ const METRICS_TIMEOUT_MS = 5_000 // 5 s: prom-client's own limit for gathering w
 
 /**
  * The /metrics route. With `config.clusterMetrics` (set by our primary) it relays the primary's
- * cluster-wide answer; otherwise it answers with this worker's own registry.
+ * cluster-wide answer; otherwise it answers with this worker's own registry. Either way, scrapes
+ * that arrive together share one gathering, reused for `maxAgeMs`: a crowd of scrapers must not
+ * take the CPU that serving needs.
+ * @param maxAgeMs how old a gathered answer may be and still be served (ms)
  */
-export function metricsRoute (metrics: Metrics, config: Pick<Config, 'clusterMetrics'>, replier: Replier): Route {
+export function metricsRoute (metrics: Metrics, config: Pick<Config, 'clusterMetrics'>, replier: Replier,
+  maxAgeMs: number = DEFAULTS.metricsMaxAgeMs): Route {
   // clusterMetrics is set only by our primary, which always forks with an IPC channel.
-  const collect = config.clusterMetrics ? askPrimary() : async () => await metrics.registry.metrics()
+  const gather = config.clusterMetrics ? askPrimary() : async () => ({ value: await metrics.registry.metrics(), at: Date.now() })
+  const collect = shareRecent(gather, maxAgeMs)
   async function get (req: IncomingMessage, res: ServerResponse): Promise<void> {
     let text: string
     try {
-      text = await collect()
+      text = (await collect()).value
     } catch {
       return replier.error(res, HTTP_ERRORS.TF_ERR_METRICS_UNAVAILABLE)
     }
@@ -183,26 +189,27 @@ export function metricsRoute (metrics: Metrics, config: Pick<Config, 'clusterMet
   return { path: '/metrics', methods: { GET: get, HEAD: get } }
 }
 
-// Worker side of the IPC protocol: one pending promise per scrape, settled by the primary's answer.
-function askPrimary (): () => Promise<string> {
+// Worker side of the IPC protocol: one pending promise per request, settled by the primary's answer.
+// The answer keeps the time the primary gathered it, so reusing it here does not add to its age.
+function askPrimary (): () => Promise<Dated<string>> {
   let nextId = 0
-  const pending = new Map<number, { resolve: (text: string) => void, reject: (err: Error) => void }>()
+  const pending = new Map<number, { resolve: (answer: Dated<string>) => void, reject: (err: Error) => void }>()
   process.on('message', (message: unknown) => {
     if (!isMetricsResponse(message)) return
     const p = pending.get(message.id)
     if (p === undefined) return
     pending.delete(message.id)
-    if (message.text !== undefined) p.resolve(message.text)
+    if (message.text !== undefined) p.resolve({ value: message.text, at: message.gatheredAt ?? Date.now() })
     else p.reject(new Error(message.error ?? 'no metrics'))
   })
-  return () => new Promise<string>((resolve, reject) => {
+  return () => new Promise<Dated<string>>((resolve, reject) => {
     const id = nextId++
     const timer = setTimeout(() => {
       pending.delete(id)
       reject(new Error('metrics request timed out'))
     }, METRICS_TIMEOUT_MS)
     pending.set(id, {
-      resolve: (text) => { clearTimeout(timer); resolve(text) },
+      resolve: (answer) => { clearTimeout(timer); resolve(answer) },
       reject: (err) => { clearTimeout(timer); reject(err) },
     })
     const request: MetricsRequest = { type: 'tideflags:metrics-req', id }
@@ -220,12 +227,31 @@ export function answerPrimaryScrapes (metrics: Metrics): void {
   void new AggregatorRegistry()
 }
 
-/** Primary side: gathers every worker's numbers into one Prometheus text. Never touches HTTP. */
+const GATHERS_NAME = 'tideflags_metrics_gathers_total'
+const GATHERS_HEAD = `# HELP ${GATHERS_NAME} Times the primary gathered every worker's metrics (scrapes arriving together share one).\n# TYPE ${GATHERS_NAME} counter\n`
+
+/**
+ * Primary side: gathers every worker's numbers into one Prometheus text. Never touches HTTP.
+ * Requests from several workers at once share one gathering, reused for `maxAgeMs`; the text ends
+ * with tideflags_metrics_gathers_total, the primary's own count of gatherings, so that sharing can
+ * be watched.
+ */
 export class ClusterMetrics {
   readonly #aggregator = new AggregatorRegistry()
+  readonly #shared: () => Promise<Dated<string>>
+  #gathers = 0
 
-  /** The sum over all connected workers, in Prometheus text format. */
-  async text (): Promise<string> {
-    return await this.#aggregator.clusterMetrics()
+  /** @param maxAgeMs how old a gathered answer may be and still be served (ms) */
+  constructor (maxAgeMs: number = DEFAULTS.metricsMaxAgeMs) {
+    this.#shared = shareRecent(async () => {
+      this.#gathers++
+      const text = await this.#aggregator.clusterMetrics()
+      return { value: `${text}${GATHERS_HEAD}${GATHERS_NAME} ${this.#gathers}\n`, at: Date.now() }
+    }, maxAgeMs)
+  }
+
+  /** The sum over all connected workers, in Prometheus text format, and when it was gathered. */
+  async text (): Promise<Dated<string>> {
+    return await this.#shared()
   }
 }

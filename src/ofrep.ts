@@ -7,7 +7,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { revalidatedHeaders } from './answer.js'
-import { readToken } from './auth.js'
+import { requestToken } from './auth.js'
 import { readBody } from './body.js'
 import type { Config } from './config.js'
 import { HTTP_ERRORS, HttpError, type HttpErrorCode } from './errors.js'
@@ -40,7 +40,7 @@ export function ofrepRoutes (config: Config, store: FeatureStore, errors: Replie
 
   // The caller's user id (null: anonymous) once the request is known to be well formed.
   async function caller (req: IncomingMessage): Promise<string | null> {
-    const token = readToken(req.headers.authorization)
+    const token = requestToken(req)
     if (token !== null && typeof token !== 'string') throw new HttpError(token.code as HttpErrorCode) // a registry def's code is its key
     checkEvaluationRequest(await readBody(req))
     if (token === null) return null

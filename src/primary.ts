@@ -6,15 +6,18 @@
 import cluster, { type Worker } from 'node:cluster'
 import { RestartBackoff } from './backoff.js'
 import type { Config } from './config.js'
-import { CLOSED, READY, SETTLED, SHUTDOWN, type MetricsRequest, type MetricsResponse } from './ipc.js'
+import { CLOSED, LISTENING, READY, SETTLED, SHUTDOWN, type MetricsRequest, type MetricsResponse } from './ipc.js'
 import { createLogger } from './logger.js'
 import { ClusterMetrics } from './metrics.js'
-import { rollingRestart, whenReady } from './rolling-restart.js'
+import { rollingRestart } from './rolling-restart.js'
 import { loadDataFile } from './store/embedded.js'
 
 // The primary's own deadline leaves the workers time to hit theirs first and report it.
 const PRIMARY_DEADLINE_MARGIN_MS = 1_000 // 1 s
-// A replacement worker waits up to 5 s for Redis, then listens; 15 s covers that and a slow start.
+// A replacement worker must report READY (listening, store answering) within this during a rolling
+// restart, or the roll stops and the old workers keep serving: with Redis down, replacing workers
+// that may be serving from a cache, or whose configuration is the last known good one, gains nothing.
+// Covers a worker's 5 s wait for Redis and a slow start.
 const READY_TIMEOUT_MS = 15_000 // 15 s
 
 /** Validate what must be valid before forking, then fork and supervise the workers. */
@@ -57,12 +60,34 @@ export function runPrimary (config: Config): void {
       const { id } = message as MetricsRequest
       const reply = (answer: MetricsResponse): void => { if (worker.isConnected()) worker.send(answer) }
       metrics.text().then(
-        (text) => reply({ type: 'tideflags:metrics-res', id, text }),
+        ({ value, at }) => reply({ type: 'tideflags:metrics-res', id, text: value, gatheredAt: at }),
         (err: Error) => reply({ type: 'tideflags:metrics-res', id, error: err.message }),
       )
     },
   }
+  // What each worker last said of itself: listening (its store does not answer yet) or ready. The
+  // service is ready, in the log and for a supervisor waiting on IPC, only once every worker is.
+  const reported = new WeakMap<Worker, typeof LISTENING | typeof READY>()
+  let announced: 'nothing' | 'listening' | 'ready' = 'nothing'
+  const report = (worker: Worker, state: typeof LISTENING | typeof READY): void => {
+    reported.set(worker, state)
+    if (announced === 'ready' || stopping) return
+    const living = workers()
+    if (living.length < config.workers) return
+    const ready = living.filter((w) => reported.get(w) === READY).length
+    if (ready === living.length) {
+      announced = 'ready'
+      log.info({ workers: living.length }, 'service ready')
+      // For a supervisor that waits for it (pm2 fork mode with wait_ready).
+      process.send?.(READY)
+    } else if (announced === 'nothing' && living.every((w) => reported.has(w))) {
+      announced = 'listening'
+      log.warn({ workers: living.length, ready }, 'service listening; feature store not reachable yet (503 until it is)')
+    }
+  }
+
   cluster.on('message', (worker: Worker, message: unknown) => {
+    if (message === READY || message === LISTENING) return report(worker, message)
     // A draining worker's server closed: by the time it reads this answer, no connection is on its
     // way to it any more (ipc.ts, CLOSED).
     if (message === CLOSED) {
@@ -136,12 +161,7 @@ export function runPrimary (config: Config): void {
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGHUP', roll)
 
-  const initial = Array.from({ length: config.workers }, fork)
-  void Promise.all(initial.map(async (w) => await whenReady(w, READY_TIMEOUT_MS))).then((ready) => {
-    log.info({ ready: ready.filter(Boolean).length, workers: config.workers }, 'service ready')
-    // For a supervisor that waits for it (pm2 fork mode with wait_ready).
-    if (ready.every(Boolean)) process.send?.(READY)
-  })
+  for (let i = 0; i < config.workers; i++) fork()
 }
 
 /**

@@ -1,9 +1,9 @@
 // One cluster worker: the store, the HTTP server, metrics, and an orderly exit.
 
 import { createAccessLog } from './access-log.js'
-import type { Config } from './config.js'
-import { readinessProbe, waitForStore } from './health.js'
-import { READY, settleWithParent, SHUTDOWN } from './ipc.js'
+import { DEFAULTS, type Config } from './config.js'
+import { readinessProbe, waitForStore, whenStoreAnswers } from './health.js'
+import { LISTENING, READY, settleWithParent, SHUTDOWN } from './ipc.js'
 import { createLogger } from './logger.js'
 import { answerPrimaryScrapes, Metrics } from './metrics.js'
 import { createServer } from './server.js'
@@ -22,7 +22,13 @@ export async function runWorker (config: Config): Promise<void> {
   const probe = readinessProbe(store)
   const server = createServer(config, store, log, { drain, metrics, probe, accessLog: createAccessLog(config, log) })
 
-  const shutdown = createShutdown({ server, store, drain, log, timeoutMs: config.shutdownTimeoutMs, settle: settleWithParent })
+  const drainAndExit = createShutdown({ server, store, drain, log, timeoutMs: config.shutdownTimeoutMs, settle: settleWithParent })
+  // Replaced once the worker polls its store: a draining worker must not report READY.
+  let stopPolling = (): void => {}
+  const shutdown = (reason: string, signal?: boolean): void => {
+    stopPolling()
+    drainAndExit(reason, signal)
+  }
   // Ctrl-C signals the whole process group: the worker drains on its own signal, and the primary's
   // message that follows is ignored as a repeat. Only a repeated signal means "exit now".
   process.on('SIGTERM', () => shutdown('SIGTERM', true))
@@ -33,7 +39,8 @@ export async function runWorker (config: Config): Promise<void> {
   // The parent (our primary or pm2) is gone: nobody routes connections here any more.
   process.on('disconnect', () => shutdown('parent disconnected'))
 
-  if (!(await waitForStore(probe, STORE_WAIT_MS))) log.warn('feature store not reachable yet; listening anyway (503 until it is)')
+  const reachable = await waitForStore(probe, STORE_WAIT_MS)
+  if (!reachable) log.warn('feature store not reachable yet; listening anyway (503 until it is)')
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => {
@@ -42,6 +49,15 @@ export async function runWorker (config: Config): Promise<void> {
     })
   })
   log.info({ port: config.port, store: store.kind }, 'worker listening')
-  // pm2 (wait_ready) and our primary both wait for this before retiring the worker it replaces.
-  process.send?.(READY)
+  // pm2 (wait_ready) and our primary both wait for READY before retiring the worker it replaces, and
+  // the primary reports the service ready only once every worker sent it: it means "can serve".
+  if (reachable) {
+    process.send?.(READY)
+    return
+  }
+  process.send?.(LISTENING)
+  stopPolling = whenStoreAnswers(probe, DEFAULTS.storePollMs, () => {
+    log.info('feature store reachable; worker ready')
+    process.send?.(READY)
+  })
 }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { MAX_TOKEN_BYTES, readToken } from '../../src/auth.js'
+import { MAX_BASIC_USER_BYTES, MAX_TOKEN_BYTES, readToken, repeatsAuthorization, requestToken } from '../../src/auth.js'
 import { HTTP_ERRORS } from '../../src/errors.js'
 
 const basic = (credentials: string): string => 'Basic ' + Buffer.from(credentials).toString('base64')
@@ -88,4 +88,47 @@ t.test('control characters in the token are rejected', async (t) => {
   t.equal(readToken(basic('u:\x00')), HTTP_ERRORS.TF_ERR_AUTH_TOKEN_CHARS)
   t.equal(readToken('Bearer ' + Buffer.from([0xff, 0xfe]).toString('latin1')), HTTP_ERRORS.TF_ERR_AUTH_TOKEN_CHARS,
     'raw bytes that are not UTF-8')
+})
+
+t.test('a bare Bearer or Basic scheme with no credentials is an empty token, not a wrong scheme', async (t) => {
+  t.plan(4)
+  // node trims the trailing space of `Authorization: Bearer `, so the value is the scheme alone.
+  t.equal(readToken('Bearer'), HTTP_ERRORS.TF_ERR_AUTH_EMPTY_TOKEN)
+  t.equal(readToken('bearer'), HTTP_ERRORS.TF_ERR_AUTH_EMPTY_TOKEN)
+  t.equal(readToken('BASIC'), HTTP_ERRORS.TF_ERR_AUTH_EMPTY_TOKEN)
+  t.equal(readToken('Bearerx'), HTTP_ERRORS.TF_ERR_AUTH_SCHEME, 'a longer word is still another scheme')
+})
+
+t.test('a Basic user name of up to 1 KiB is ignored, whatever the token length within its own limit', async (t) => {
+  t.plan(3)
+  const token = 't'.repeat(1000)
+  t.equal(readToken(basic('u'.repeat(300) + ':' + token)), token, 'a 300-byte name with a 1000-byte token')
+  t.equal(readToken(basic('u'.repeat(MAX_BASIC_USER_BYTES) + ':' + 'x'.repeat(MAX_TOKEN_BYTES))), 'x'.repeat(MAX_TOKEN_BYTES),
+    'both at their limits')
+  t.equal(readToken(basic('u'.repeat(MAX_BASIC_USER_BYTES) + ':' + 'x'.repeat(MAX_TOKEN_BYTES + 1))), HTTP_ERRORS.TF_ERR_AUTH_TOKEN_TOO_LONG,
+    'a name at its limit does not hide a token over its own')
+})
+
+t.test('a Basic user name over 1 KiB gets its own error, counted in bytes', async (t) => {
+  t.plan(3)
+  t.equal(readToken(basic('u'.repeat(MAX_BASIC_USER_BYTES + 1) + ':tok')), HTTP_ERRORS.TF_ERR_AUTH_USER_TOO_LONG)
+  t.equal(readToken(basic('é'.repeat(MAX_BASIC_USER_BYTES / 2 + 1) + ':tok')), HTTP_ERRORS.TF_ERR_AUTH_USER_TOO_LONG,
+    'multi-byte characters')
+  t.equal(readToken(basic('u'.repeat(MAX_BASIC_USER_BYTES + 1) + ':' + 'x'.repeat(MAX_TOKEN_BYTES + 1))), HTTP_ERRORS.TF_ERR_AUTH_TOKEN_TOO_LONG,
+    'past both limits the header is refused before decoding, with the token error')
+})
+
+t.test('a request with more than one Authorization header, in any case, is refused', async (t) => {
+  t.plan(6)
+  const req = (rawHeaders: string[]): { headers: { authorization?: string }, rawHeaders: string[] } => {
+    const first = rawHeaders.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'authorization')
+    return { headers: first === -1 ? {} : { authorization: rawHeaders[first + 1] }, rawHeaders }
+  }
+  t.equal(requestToken(req(['Host', 'x', 'Authorization', 'Bearer a', 'authorization', 'Bearer b'])), HTTP_ERRORS.TF_ERR_AUTH_DUPLICATE)
+  t.equal(requestToken(req(['AUTHORIZATION', 'Bearer a', 'X-Other', 'authorization', 'Authorization', 'Bearer a'])), HTTP_ERRORS.TF_ERR_AUTH_DUPLICATE,
+    'even when both say the same; a header value equal to the name does not count')
+  t.equal(requestToken(req(['Authorization', 'Bearer a', 'X-Authorization', 'Bearer b'])), 'a', 'other headers do not count')
+  t.equal(requestToken(req(['Host', 'x'])), null, 'no header: anonymous')
+  t.equal(repeatsAuthorization(['Authorization', 'Bearer a']), false)
+  t.equal(repeatsAuthorization(['x-other', 'authorization', 'authorization', 'v']), false, 'only names are compared')
 })

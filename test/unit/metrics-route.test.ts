@@ -104,3 +104,29 @@ t.test('the server labels requests by the routes it serves, and anything the rou
   t.match(text, 'tideflags_http_requests_total{route="/ofrep/v1/evaluate/flags/{key}",status="200"} 1')
   t.match(text, 'tideflags_http_requests_total{route="unmatched",status="404"} 2', '/nope and a path with two segments')
 })
+
+t.test('scrapes arriving together at a worker share one request to the primary', async (t) => {
+  t.plan(3)
+  let asked = 0
+  // The primary answers after a while, as it does when it gathers every worker: scrapes meanwhile wait on that one request.
+  const port = await serveWith(t, ({ id }) => {
+    asked++
+    setTimeout(() => emit({ type: 'tideflags:metrics-res', id, text: `cluster_total ${asked}\n`, gatheredAt: Date.now() }), 200)
+  })
+  const answers = await Promise.all(Array.from({ length: 30 }, async () => await get(port)))
+  t.same(new Set(answers.map((a) => a.status)), new Set([200]), 'all 30 answered')
+  t.same(new Set(answers.map((a) => a.body)), new Set(['cluster_total 1\n']), 'with the one answer')
+  t.equal(asked, 1, 'the primary was asked once')
+})
+
+t.test('a worker does not reuse an answer the primary gathered longer ago than the max age', async (t) => {
+  t.plan(3)
+  let asked = 0
+  const port = await serveWith(t, ({ id }) => {
+    asked++
+    emit({ type: 'tideflags:metrics-res', id, text: `cluster_total ${asked}\n`, gatheredAt: Date.now() - 5_000 })
+  })
+  t.equal((await get(port)).body, 'cluster_total 1\n')
+  t.equal((await get(port)).body, 'cluster_total 2\n', 'asked again')
+  t.equal(asked, 2)
+})
