@@ -72,9 +72,11 @@ export class ConnectionLimit {
     const socket = res.req.socket as TrackedSocket
     const connection = socket[kConnection] as Connection // admit() ran for every released response
     const open = connection.open
-    // Responses finish in request order, so this is nearly always the first.
-    const i = open[0] === res ? 0 : open.indexOf(res)
-    open.splice(i, 1)
+    // Responses finish in request order, so this is nearly always the first; shift() spares the
+    // array splice() would allocate on every request.
+    let i = 0
+    if (open[0] === res) open.shift()
+    else open.splice(i = open.indexOf(res), 1)
     if (i >= connection.dispatched) return // a waiting one, swept with its dead connection
     connection.dispatched--
     if (open.length === connection.dispatched || socket.destroyed) return
