@@ -89,6 +89,13 @@ export const DEFAULTS = Object.freeze({
   // 0.5 s: how often a worker that listened while its store was unreachable checks it again, to
   // report READY soon after the store answers; one PING per instance each time.
   storePollMs: 500,
+  // requests of one connection being answered at a time; later pipelined ones wait and the socket
+  // stops reading (src/pipeline.ts). Far above what real pipelining clients send, small enough that
+  // a client that never reads its answers holds little.
+  maxPipelinedRequests: 16, // requests per connection
+  // pipelined requests of one connection waiting behind those; one more and the connection is cut,
+  // since a single 64 KiB read can hold ~1000 requests of a few KB of memory each
+  maxWaitingRequests: 256, // requests per connection
   // 2 MB: V8's default lets each semi-space grow to 16 MB under load, ~25 MB of RSS per worker that
   // buys no measurable throughput here (bench/README.md step 8).
   workerSemiSpaceMb: 2,

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
 import { HTTP_ERRORS } from './errors.js'
 import type { Metrics } from './metrics.js'
+import { ConnectionLimit } from './pipeline.js'
 import type { Replier } from './reply.js'
 import { pathOf } from './router.js'
 import type { Drain } from './shutdown.js'
@@ -18,11 +19,16 @@ export interface InstrumentParts {
   readonly metrics: Metrics
   readonly replier: Replier
   readonly accessLog: Logger | undefined
+  /** Pipelined requests of one connection handed to the listener at a time (src/pipeline.ts). */
+  readonly maxPipelined: number
+  /** Pipelined requests of one connection held back before it is cut (src/pipeline.ts). */
+  readonly maxWaiting: number
 }
 
 /** Wrap a request listener with drain handling, metrics and the access log. */
 export function instrument (listener: Listener, parts: InstrumentParts): Listener {
   const { drain, metrics, replier, accessLog } = parts
+  const limit = new ConnectionLimit(listener, parts.maxPipelined, parts.maxWaiting)
   return function instrumented (req, res) {
     if (drain.phase !== 0) {
       // Tell the client to reconnect elsewhere; node closes the socket after this response.
@@ -31,8 +37,9 @@ export function instrument (listener: Listener, parts: InstrumentParts): Listene
     }
     const start = performance.now()
     metrics.begin()
-    // 'close' fires once, for answered and aborted requests alike, so in-flight never leaks; `on`
-    // rather than `once` saves the once-wrapper allocation per request.
+    // 'close' fires once, for answered and aborted requests alike (src/pipeline.ts emits it for
+    // responses node leaves queued on a dead socket), so in-flight never leaks; `on` rather than
+    // `once` saves the once-wrapper allocation per request.
     res.on('close', () => {
       const ms = performance.now() - start
       metrics.end(req.url, res.statusCode, ms / 1000)
@@ -40,7 +47,8 @@ export function instrument (listener: Listener, parts: InstrumentParts): Listene
       if (accessLog !== undefined) {
         accessLog.info({ method: req.method, path: pathOf(req.url as string), status: res.statusCode, ms: Math.round(ms * 1000) / 1000, aborted: !res.writableFinished })
       }
+      limit.release(res)
     })
-    listener(req, res)
+    limit.admit(req, res)
   }
 }

@@ -92,6 +92,16 @@ export class Metrics {
     buckets[i] = (buckets[i] as number) + 1
   }
 
+  /**
+   * A request node could not parse (or that timed out before its headers ended) was answered with
+   * `status` straight on the socket: it never began, so it counts under `unmatched` in
+   * requests_total only, without a duration.
+   */
+  rejected (status: number): void {
+    const byStatus = this.#unmatched.byStatus
+    byStatus[status] = (byStatus[status] as number) + 1
+  }
+
   /** Count a failed request's Redis error, if it was one. */
   failure (err: unknown): void {
     const kind = redisErrorKind(err)

@@ -1,8 +1,8 @@
 // The HTTP server of one worker: plain node:http, the routes, and deliberate timeouts.
 
-import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
-import type { Config } from './config.js'
+import { DEFAULTS, type Config } from './config.js'
 import { HTTP_ERRORS, type HttpErrorDef } from './errors.js'
 import { featuresRoute } from './features.js'
 import { healthRoutes, readinessProbe } from './health.js'
@@ -15,16 +15,18 @@ import { Drain } from './shutdown.js'
 import type { FeatureStore } from './store/index.js'
 
 // Written straight to the socket: node has no response object for a request it could not parse.
-function rawResponse (def: HttpErrorDef, reason: string): Buffer {
-  return Buffer.concat([
-    Buffer.from(`HTTP/1.1 ${def.statusCode} ${reason}\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${def.body.length}\r\nConnection: close\r\n\r\n`),
-    def.body,
-  ])
+function rawResponse (def: HttpErrorDef, reason: string): { readonly status: number, readonly bytes: Buffer } {
+  const head = `HTTP/1.1 ${def.statusCode} ${reason}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${def.body.length}\r\nConnection: close\r\n\r\n`
+  return { status: def.statusCode, bytes: Buffer.concat([Buffer.from(head), def.body]) }
 }
 const BAD_REQUEST = rawResponse(HTTP_ERRORS.TF_ERR_BAD_REQUEST, 'Bad Request')
 const REQUEST_TIMEOUT = rawResponse(HTTP_ERRORS.TF_ERR_REQUEST_TIMEOUT, 'Request Timeout')
 const HEADERS_TOO_LARGE = rawResponse(HTTP_ERRORS.TF_ERR_HEADERS_TOO_LARGE, 'Request Header Fields Too Large')
+
+const CLOSE = Object.freeze({ connection: 'close' })
+// node's own test for the one expectation HTTP/1.1 defines (lib/_http_server.js continueExpression).
+const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i
 
 const CONNECTIONS_CHECK_MS = 1_000 // 1 s: headers/request timeouts are enforced within a second
 
@@ -55,8 +57,23 @@ export function createServer (config: Config, store: FeatureStore, log: Logger, 
   metrics.addRoutes(
     routes.flatMap((route) => 'path' in route ? [route.path] : []),
     routes.flatMap((route) => 'prefix' in route ? [route.prefix] : []))
-  const listener = instrument(createRouter(routes, replier), { drain, metrics, replier, accessLog })
+  const router = createRouter(routes, replier)
+  // node answers a missing Host (400) and an unknown Expect (417) itself, with empty bodies and past
+  // the metrics; the server options below hand both to this listener instead.
+  const conforming = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.httpVersionMinor === 1) {
+      const headers = req.headers
+      if (headers.host === undefined) return replier.error(res, HTTP_ERRORS.TF_ERR_MISSING_HOST, CLOSE)
+      const expect = headers.expect
+      if (expect !== undefined && !CONTINUE.test(expect)) return replier.error(res, HTTP_ERRORS.TF_ERR_EXPECTATION_FAILED)
+    }
+    router(req, res)
+  }
+  const listener = instrument(conforming, {
+    drain, metrics, replier, accessLog, maxPipelined: DEFAULTS.maxPipelinedRequests, maxWaiting: DEFAULTS.maxWaitingRequests,
+  })
   const server = createHttpServer({
+    requireHostHeader: false,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     // node requires headersTimeout <= requestTimeout; a request that cannot finish its headers in
     // time is cut (slow loris), with 408.
@@ -66,6 +83,8 @@ export function createServer (config: Config, store: FeatureStore, log: Logger, 
     // default: a slow-loris client would hold a socket up to 30 s past the limit.
     connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
   }, listener)
+  // node emits this instead of 'request' for an Expect header other than 100-continue.
+  server.on('checkExpectation', listener)
   // A malformed request (bad header bytes, oversized headers -> 431) is answered by node itself;
   // without this listener such a socket error would be unhandled.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -73,9 +92,11 @@ export function createServer (config: Config, store: FeatureStore, log: Logger, 
       socket.destroy()
       return
     }
-    socket.end(err.code === 'HPE_HEADER_OVERFLOW' ? HEADERS_TOO_LARGE
+    const def = err.code === 'HPE_HEADER_OVERFLOW' ? HEADERS_TOO_LARGE
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? REQUEST_TIMEOUT
-        : BAD_REQUEST)
+        : BAD_REQUEST
+    metrics.rejected(def.status)
+    socket.end(def.bytes)
   })
   return server
 }

@@ -82,3 +82,13 @@ t.test('prefix routes are counted under one label per prefix', async (t) => {
   t.match(text, 'tideflags_http_requests_total{route="/ofrep/v1/evaluate/flags/{key}",status="404"} 1')
   t.match(text, 'tideflags_http_requests_total{route="/ofrep/v1/evaluate/flags",status="200"} 1')
 })
+
+t.test('a request node rejected before it began counts under unmatched, without a duration or in-flight change', async (t) => {
+  t.plan(3)
+  const m = new Metrics({ defaultMetrics: false })
+  m.rejected(431)
+  const text = await m.registry.metrics()
+  t.match(text, 'tideflags_http_requests_total{route="unmatched",status="431"} 1')
+  t.notMatch(text, 'tideflags_http_request_duration_seconds_count{route="unmatched"}')
+  t.match(text, 'tideflags_http_requests_in_flight 0')
+})

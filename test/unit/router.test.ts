@@ -6,7 +6,7 @@ import { pino } from 'pino'
 import t from 'tap'
 import { HttpError } from '../../src/errors.js'
 import { Replier } from '../../src/reply.js'
-import { createRouter, type Route } from '../../src/router.js'
+import { createRouter, pathOf, type Route } from '../../src/router.js'
 
 const logs: Record<string, unknown>[] = []
 const log = pino({ level: 'debug' }, { write: (line: string) => { logs.push(JSON.parse(line) as Record<string, unknown>) } })
@@ -68,4 +68,16 @@ t.test('a failure after the headers went out cuts the connection instead of send
 t.test('a path registered twice is a startup error', async (t) => {
   t.plan(1)
   t.throws(() => createRouter([routes[0] as Route, routes[0] as Route], replier), /registered twice/)
+})
+
+t.test('pathOf takes the path of origin-form and absolute-form targets, without the query', async (t) => {
+  t.plan(8)
+  t.equal(pathOf('/features?token=secret'), '/features')
+  t.equal(pathOf('/features'), '/features')
+  t.equal(pathOf('http://example.test/features?token=secret'), '/features')
+  t.equal(pathOf('https://example.test:8443/ofrep/v1/evaluate/flags/a'), '/ofrep/v1/evaluate/flags/a')
+  t.equal(pathOf('http://example.test'), '/', 'an empty path is /')
+  t.equal(pathOf('http://example.test?x=/y'), '/', 'a slash in the query is not the path')
+  t.equal(pathOf('*'), '*', 'the asterisk form matches no route')
+  t.equal(pathOf('example.test:443'), 'example.test:443', 'the authority form matches no route')
 })
