@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { DEFAULTS, type Config } from './config.js'
 import { HTTP_ERRORS, HttpError, type HttpErrorDef } from './errors.js'
-import { LogLimiter } from './log-limiter.js'
+import { LogLimiter, type Timers } from './log-limiter.js'
 import { pathOf } from './router.js'
 
 type Headers = Record<string, string | number>
@@ -29,13 +29,12 @@ export class Replier {
 
   /**
    * @param onFailure sees every failed request's error (metrics count Redis failures by kind)
-   * @param limiter rate-limits the failure lines; tests pass one with a fake clock
+   * @param timers of the failure lines' rate limit; tests pass a fake clock
    */
-  constructor (config: Pick<Config, 'retryAfterSeconds'>, log: Logger, onFailure: (err: unknown) => void = noop,
-    limiter = new LogLimiter<Failure>(DEFAULTS.failureLogIntervalMs, (failure, count) => { summarize(log, failure, count) })) {
+  constructor (config: Pick<Config, 'retryAfterSeconds'>, log: Logger, onFailure: (err: unknown) => void = noop, timers?: Timers) {
     this.#log = log
     this.#onFailure = onFailure
-    this.#limiter = limiter
+    this.#limiter = new LogLimiter<Failure>(DEFAULTS.failureLogIntervalMs, (failure, count) => { summarize(log, failure, count) }, timers)
     for (const def of Object.values(HTTP_ERRORS)) {
       this.#headers.set(def, { ...errorHeaders(def, config), 'content-length': def.body.length })
     }

@@ -2,31 +2,8 @@
 // and that its timers never hold a process open.
 
 import t from 'tap'
-import { LogLimiter, type Timers } from '../../src/log-limiter.js'
-
-/** A clock that moves only when told to, running the timers that fall due on the way. */
-class FakeClock implements Timers {
-  now = 0
-  readonly timers: Array<{ at: number, fn: () => void, unref: boolean }> = []
-
-  setTimeout (fn: () => void, ms: number): { unref (): unknown } {
-    const timer = { at: this.now + ms, fn, unref: false }
-    this.timers.push(timer)
-    return { unref: () => { timer.unref = true } }
-  }
-
-  advance (ms: number): void {
-    const end = this.now + ms
-    for (;;) {
-      const due = this.timers.filter((timer) => timer.at <= end).sort((a, b) => a.at - b.at)[0]
-      if (due === undefined) break
-      this.timers.splice(this.timers.indexOf(due), 1)
-      this.now = due.at
-      due.fn()
-    }
-    this.now = end
-  }
-}
+import { LogLimiter } from '../../src/log-limiter.js'
+import { FakeClock, type FakeTimer } from '../helpers/fake-clock.js'
 
 function setup (): { clock: FakeClock, limiter: LogLimiter<string>, summaries: Array<[string, number, number]> } {
   const clock = new FakeClock()
@@ -79,11 +56,11 @@ t.test('a single failure writes no summary at all', async (t) => {
 t.test('every timer the limiter sets is unref\'d, so it never keeps a closing process alive', async (t) => {
   t.plan(2)
   const { clock, limiter } = setup()
-  const seen: Array<{ unref: boolean }> = []
+  const seen: FakeTimer[] = []
   const original = clock.setTimeout.bind(clock)
   clock.setTimeout = (fn, ms) => {
     const handle = original(fn, ms)
-    seen.push(clock.timers[clock.timers.length - 1] as { unref: boolean })
+    seen.push(clock.timers[clock.timers.length - 1] as FakeTimer)
     return handle
   }
   limiter.hit('a', 'first a')
