@@ -4,44 +4,12 @@
 
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { loadConfig } from '../../../src/config.js'
-import { createLogger } from '../../../src/logger.js'
-import { createStore } from '../../../src/store/index.js'
-import { serve, untilReachable } from '../../helpers/in-process.js'
+import { startLoggedApp } from '../../helpers/logged-app.js'
 import { RedisServer } from '../../helpers/redis-server.js'
-
-interface LoggedApp {
-  readonly url: string
-  /** Everything the logger wrote, raw. */
-  output: string
-  /** The same, parsed line by line. */
-  lines (): Array<Record<string, unknown>>
-  close (): Promise<void>
-}
 
 // One app per case: each starts with a fresh log limiter, so each case's first failure is logged in
 // full (the lines that carry an error, the ones that could leak).
-async function startLoggedApp (users: RedisServer, features: RedisServer): Promise<LoggedApp> {
-  const env = { REDIS_USERS_URL: users.url, REDIS_FEATURES_URL: features.url, REDIS_COMMAND_TIMEOUT_MS: '200' }
-  const config = loadConfig({ ...env, LOG_LEVEL: 'info' })
-  const app: LoggedApp = {
-    url: '',
-    output: '',
-    lines: () => app.output.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>),
-    close: async () => {},
-  }
-  const log = createLogger(config, 'worker', { write: (chunk: string) => { app.output += chunk } })
-  const store = createStore(config, log)
-  await untilReachable(store)
-  const served = await serve(store, env, log)
-  return Object.assign(app, {
-    url: served.url,
-    async close () {
-      await served.close()
-      await store.close()
-    },
-  })
-}
+const COMMAND_TIMEOUT = { REDIS_COMMAND_TIMEOUT_MS: '200' }
 
 type Route = (url: string, token: string) => Promise<number>
 
@@ -151,7 +119,7 @@ for (const [routeName, route] of Object.entries(ROUTES)) {
       await t.test(c.name, async (t) => {
         t.plan(4)
         const token = `SeCrEt-${i}-${routeName.length}`
-        const app = await startLoggedApp(users, features)
+        const app = await startLoggedApp(users, features, COMMAND_TIMEOUT)
         const undo = await c.provoke(users, features, token)
         let status
         try {
@@ -164,7 +132,7 @@ for (const [routeName, route] of Object.entries(ROUTES)) {
         t.equal(failures.length, 1, 'the failure was logged')
         t.match(failures[0], { err: { message: c.logged } }, 'with the error that caused it')
         await app.close()
-        t.notOk(app.output.includes(token), `the token is nowhere in the log output:\n${app.output}`)
+        t.notOk(app.output().includes(token), `the token is nowhere in the log output:\n${app.output()}`)
       })
     }
   })
