@@ -81,9 +81,10 @@ export const DEFAULTS = Object.freeze({
   headersTimeoutMs: 10_000, // 10 s
   requestTimeoutMs: 30_000, // 30 s
   logLevel: 'info' as LogLevel,
-  // 1 s: a failure of a new kind is logged at once, repeats of it at most once a second as a count
-  // (src/log-limiter.ts); an outage costs a few lines, not one per request. Not an env variable.
+  // 1 s: the first failures of a kind are logged at once, further ones at most once a second as a
+  // count (src/log-limiter.ts); an outage costs a few lines, not one per request. Not env variables.
   failureLogIntervalMs: 1_000,
+  failureLogBurst: 3, // lines in full per kind of failure before counting starts: a few samples
   shutdownTimeoutMs: 10_000, // 10 s: far above one request's worst case (request timeout aside), below pm2's kill_timeout
   accessLog: false,
   // 2 MB: V8's default lets each semi-space grow to 16 MB under load, ~25 MB of RSS per worker that

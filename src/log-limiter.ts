@@ -1,8 +1,8 @@
-// Keeps repeated failures from flooding the log. The first failure of a kind is logged in full at
-// once (a state transition: something started failing); the ones that follow within the interval
-// are only counted, and summed up in one line per interval while they go on. An interval with none
-// ends the episode, so the next failure of that kind is again logged in full. Per-request counts
-// are the metrics' job (src/metrics.ts), not the log's.
+// Keeps repeated failures from flooding the log. The first few failures of a kind are logged in
+// full at once (a state transition: something started failing; a few samples, since callers may fail
+// differently); the ones that follow are only counted, and summed up in one line per interval while
+// they go on. An interval with none ends the episode, so the next failure of that kind is again
+// logged in full. Per-request counts are the metrics' job (src/metrics.ts), not the log's.
 
 /** The one timer function the limiter needs; tests pass a fake clock. */
 export interface Timers {
@@ -12,9 +12,14 @@ export interface Timers {
 const SYSTEM_TIMERS: Timers = { setTimeout: (fn, ms) => setTimeout(fn, ms) }
 
 interface Episode<F> {
+  /** Fields of the failure that opened the episode; its summaries carry them. */
   readonly fields: F
-  /** Failures since the last line (full or summary). */
-  count: number
+  /** Failures logged in full in this episode. */
+  full: number
+  /** Failures counted since the last summary. */
+  suppressed: number
+  /** Whether any failure came in the current interval. */
+  busy: boolean
 }
 
 /**
@@ -25,34 +30,41 @@ interface Episode<F> {
 export class LogLimiter<F> {
   readonly #episodes = new Map<string, Episode<F>>()
   readonly #intervalMs: number
+  readonly #burst: number
   readonly #summarize: (fields: F, count: number) => void
   readonly #timers: Timers
 
   /**
    * @param intervalMs at most one summary line per key per this (ms)
+   * @param burst failures of an episode logged in full before counting starts
    * @param summarize writes the summary of `count` failures not logged in full; gets the fields of
    *   the failure that opened the episode
    */
-  constructor (intervalMs: number, summarize: (fields: F, count: number) => void, timers: Timers = SYSTEM_TIMERS) {
+  constructor (intervalMs: number, burst: number, summarize: (fields: F, count: number) => void, timers: Timers = SYSTEM_TIMERS) {
     this.#intervalMs = intervalMs
+    this.#burst = burst
     this.#summarize = summarize
     this.#timers = timers
   }
 
   /**
-   * Count one failure of `key`. True when it opens an episode and should be logged in full; false
-   * when it is counted into the next summary instead.
+   * Count one failure of `key`. True when it should be logged in full (among the first of its
+   * episode); false when it is counted into the next summary instead.
    */
   hit (key: string, fields: F): boolean {
-    const episode = this.#episodes.get(key)
-    if (episode !== undefined) {
-      episode.count++
-      return false
+    let episode = this.#episodes.get(key)
+    if (episode === undefined) {
+      episode = { fields, full: 0, suppressed: 0, busy: false }
+      this.#episodes.set(key, episode)
+      this.#arm(key, episode)
     }
-    const opened: Episode<F> = { fields, count: 0 }
-    this.#episodes.set(key, opened)
-    this.#arm(key, opened)
-    return true
+    episode.busy = true
+    if (episode.full < this.#burst) {
+      episode.full++
+      return true
+    }
+    episode.suppressed++
+    return false
   }
 
   #arm (key: string, episode: Episode<F>): void {
@@ -60,13 +72,15 @@ export class LogLimiter<F> {
   }
 
   #tick (key: string, episode: Episode<F>): void {
-    if (episode.count === 0) {
+    if (!episode.busy) {
       this.#episodes.delete(key)
       return
     }
-    const count = episode.count
-    episode.count = 0
+    episode.busy = false
     this.#arm(key, episode)
+    if (episode.suppressed === 0) return
+    const count = episode.suppressed
+    episode.suppressed = 0
     this.#summarize(episode.fields, count)
   }
 }

@@ -34,7 +34,7 @@ export class Replier {
   constructor (config: Pick<Config, 'retryAfterSeconds'>, log: Logger, onFailure: (err: unknown) => void = noop, timers?: Timers) {
     this.#log = log
     this.#onFailure = onFailure
-    this.#limiter = new LogLimiter<Failure>(DEFAULTS.failureLogIntervalMs, (failure, count) => { summarize(log, failure, count) }, timers)
+    this.#limiter = new LogLimiter<Failure>(DEFAULTS.failureLogIntervalMs, DEFAULTS.failureLogBurst, (failure, count) => { summarize(log, failure, count) }, timers)
     for (const def of Object.values(HTTP_ERRORS)) {
       this.#headers.set(def, { ...errorHeaders(def, config), 'content-length': def.body.length })
     }

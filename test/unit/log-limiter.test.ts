@@ -5,10 +5,10 @@ import t from 'tap'
 import { LogLimiter } from '../../src/log-limiter.js'
 import { FakeClock, type FakeTimer } from '../helpers/fake-clock.js'
 
-function setup (): { clock: FakeClock, limiter: LogLimiter<string>, summaries: Array<[string, number, number]> } {
+function setup (burst = 1): { clock: FakeClock, limiter: LogLimiter<string>, summaries: Array<[string, number, number]> } {
   const clock = new FakeClock()
   const summaries: Array<[string, number, number]> = []
-  const limiter = new LogLimiter<string>(1_000, (fields, count) => { summaries.push([fields, count, clock.now]) }, clock)
+  const limiter = new LogLimiter<string>(1_000, burst, (fields, count) => { summaries.push([fields, count, clock.now]) }, clock)
   return { clock, limiter, summaries }
 }
 
@@ -18,6 +18,28 @@ t.test('the first failure of a kind is logged in full, the rest of the interval 
   t.equal(limiter.hit('a', 'first a'), true)
   t.same([1, 2, 3].map(() => limiter.hit('a', 'later a')), [false, false, false])
   t.equal(limiter.hit('b', 'first b'), true, 'another kind opens its own episode at once')
+})
+
+t.test('the first `burst` failures of an episode are logged in full, only the rest are counted', async (t) => {
+  t.plan(4)
+  const { clock, limiter, summaries } = setup(3)
+  t.same([1, 2, 3, 4, 5].map((i) => limiter.hit('a', `a ${i}`)), [true, true, true, false, false])
+  clock.advance(1_000)
+  t.same(summaries, [['a 1', 2, 1_000]], 'the summary counts only the failures not logged')
+  t.equal(limiter.hit('a', 'a 6'), false, 'the burst is per episode, not per interval: a long outage costs one line a second')
+  clock.advance(2_000) // a summary of 1, then a quiet interval ends the episode
+  t.equal(limiter.hit('a', 'a 7'), true, 'a new episode gets a new burst')
+})
+
+t.test('a steady trickle of failures keeps its episode open, a line per interval at most', async (t) => {
+  t.plan(1)
+  const { clock, limiter, summaries } = setup()
+  const full: boolean[] = []
+  for (let i = 0; i < 5; i++) {
+    full.push(limiter.hit('a', `a ${i}`))
+    clock.advance(1_000)
+  }
+  t.same([full, summaries.map(([, count]) => count)], [[true, false, false, false, false], [1, 1, 1, 1]])
 })
 
 t.test('while failures go on, each interval ends with one summary of its count and the fields of the first', async (t) => {
@@ -74,7 +96,7 @@ t.test('by default the limiter runs on real timers, which hold no process open',
   t.plan(2)
   const timeouts = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
   const summaries: number[] = []
-  const limiter = new LogLimiter<string>(20, (_fields, count) => { summaries.push(count) })
+  const limiter = new LogLimiter<string>(20, 1, (_fields, count) => { summaries.push(count) })
   const before = timeouts()
   limiter.hit('a', 'first a')
   limiter.hit('a', 'later a')
