@@ -81,6 +81,10 @@ export const DEFAULTS = Object.freeze({
   headersTimeoutMs: 10_000, // 10 s
   requestTimeoutMs: 30_000, // 30 s
   logLevel: 'info' as LogLevel,
+  // 1 s: the first failures of a kind are logged at once, further ones at most once a second as a
+  // count (src/log-limiter.ts); an outage costs a few lines, not one per request. Not env variables.
+  failureLogIntervalMs: 1_000,
+  failureLogBurst: 3, // lines in full per kind of failure before counting starts: a few samples
   shutdownTimeoutMs: 10_000, // 10 s: far above one request's worst case (request timeout aside), below pm2's kill_timeout
   accessLog: false,
   // 1 s: concurrent and back-to-back /metrics scrapes share one gathering of the cluster's numbers, so

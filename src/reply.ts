@@ -2,8 +2,9 @@
 
 import type { ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
-import type { Config } from './config.js'
+import { DEFAULTS, type Config } from './config.js'
 import { HTTP_ERRORS, HttpError, type HttpErrorDef } from './errors.js'
+import { LogLimiter, type Timers } from './log-limiter.js'
 import { pathOf } from './router.js'
 
 type Headers = Record<string, string | number>
@@ -24,11 +25,16 @@ export class Replier {
   readonly #headers = new Map<HttpErrorDef, Headers>()
   readonly #log: Logger
   readonly #onFailure: (err: unknown) => void
+  readonly #limiter: LogLimiter<Failure>
 
-  /** @param onFailure sees every failed request's error (metrics count Redis failures by kind) */
-  constructor (config: Pick<Config, 'retryAfterSeconds'>, log: Logger, onFailure: (err: unknown) => void = noop) {
+  /**
+   * @param onFailure sees every failed request's error (metrics count Redis failures by kind)
+   * @param timers of the failure lines' rate limit; tests pass a fake clock
+   */
+  constructor (config: Pick<Config, 'retryAfterSeconds'>, log: Logger, onFailure: (err: unknown) => void = noop, timers?: Timers) {
     this.#log = log
     this.#onFailure = onFailure
+    this.#limiter = new LogLimiter<Failure>(DEFAULTS.failureLogIntervalMs, DEFAULTS.failureLogBurst, (failure, count) => { summarize(log, failure, count) }, timers)
     for (const def of Object.values(HTTP_ERRORS)) {
       this.#headers.set(def, { ...errorHeaders(def, config), 'content-length': def.body.length })
     }
@@ -45,15 +51,23 @@ export class Replier {
    * Account for a failed request (metrics, log) and pick the registry error to answer it with:
    * HttpErrors are expected (503, 500 from the store) and logged as warnings when 5xx; anything
    * else is a bug, logged with its stack, answered 500. Shared by every route's error writer.
+   * Log lines are rate-limited per code and kind of error (src/log-limiter.ts): an outage or a bug
+   * hit by every request writes a few lines, never one per request.
    */
   failureDef (res: ServerResponse, err: unknown): HttpErrorDef {
     this.#onFailure(err)
     if (err instanceof HttpError) {
-      if (err.def.statusCode >= 500) this.#log.warn({ err: err.cause ?? err, code: err.code, url: pathOf(res.req.url as string) }, 'request failed')
+      if (err.def.statusCode >= 500) this.#logFailure(res, 'warn', err.code, err.cause ?? err, 'request failed')
       return err.def
     }
-    this.#log.error({ err, url: pathOf(res.req.url as string) }, 'unexpected error')
+    this.#logFailure(res, 'error', HTTP_ERRORS.TF_ERR_INTERNAL.code, err, 'unexpected error')
     return HTTP_ERRORS.TF_ERR_INTERNAL
+  }
+
+  #logFailure (res: ServerResponse, level: 'warn' | 'error', code: string, err: unknown, msg: string): void {
+    const kind = kindOf(err)
+    if (!this.#limiter.hit(`${level} ${code} ${kind}`, { level, code, kind })) return
+    this.#log[level]({ err, code, kind, url: pathOf(res.req.url as string) }, msg)
   }
 
   /**
@@ -71,5 +85,25 @@ export class Replier {
   }
 }
 
+/** What a failure line is rate-limited by, and what its summary says. */
+export interface Failure {
+  readonly level: 'warn' | 'error'
+  /** Registry code of the response. */
+  readonly code: string
+  /** What failed underneath: the error's code (ECONNREFUSED) or class name (ReplyError, TypeError). */
+  readonly kind: string
+}
+
+function summarize (log: Logger, { level, code, kind }: Failure, count: number): void {
+  log[level]({ code, kind, count }, `${count} more requests failed with ${code} (${kind}) in the last ${DEFAULTS.failureLogIntervalMs} ms`)
+}
+
+// A bounded set in practice (error classes and codes), so episodes stay few. Never the message: it
+// varies per request and may hold data.
+function kindOf (err: unknown): string {
+  if (!(err instanceof Error)) return typeof err
+  const code = (err as { code?: unknown }).code
+  return typeof code === 'string' ? code : err.name
+}
 
 function noop (): void {}
