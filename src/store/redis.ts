@@ -53,6 +53,10 @@ const TRANSIENT_REPLIES = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'MASTERDOWN', 
 export function clientOptions (config: Config, name: string): RedisOptions {
   return {
     connectionName: `tideflags-${name}`,
+    // RESP2, as ioredis 5 spoke. ioredis 6 defaults to RESP3, where Redis sends tracking invalidations
+    // as `invalidate` push frames, which ioredis 6 drops: the client-side cache (tracking.ts) would
+    // then serve stale answers for ever. Under RESP2 they arrive as __redis__:invalidate messages.
+    protocol: 2,
     enableAutoPipelining: true,
     // The hot reads are already one command per turn (batch.ts). Auto-pipelining would hold each one
     // more turn and wrap it in a pipeline of one: 6-17% fewer authenticated req/s, measured
