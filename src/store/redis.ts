@@ -45,7 +45,7 @@ export const USER_PREFIX = 'features:user:'
 export const MAX_BATCH_KEYS = 128
 
 // The commands the batches send (ioredis names a script command by its defineCommand name).
-const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'mget'] as const
+const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'mget', 'scard', 'smembers'] as const
 
 // Redis replies that mean "not now" rather than "never": the request may succeed on retry.
 const TRANSIENT_REPLIES = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'MASTERDOWN', 'CLUSTERDOWN', 'READONLY'])
@@ -198,13 +198,10 @@ export class RedisStore implements FeatureStore {
     return ids
   }
 
-  /**
-   * One batch of answers: the script's reply turned into one sorted answer per key. An anonymous-only
-   * batch runs the script too (with no user keys), so that global_features is size-checked before
-   * it is read, atomically.
-   */
+  /** One batch of answers: the script's reply turned into one sorted answer per key. */
   async #readAnswers (keys: readonly string[]): Promise<Array<string[] | Error>> {
     const userKeys = keys.filter((key) => key !== GLOBAL_KEY) // anonymous callers need KEYS[1] only
+    if (userKeys.length === 0) return [await this.#readGlobal()] // no script needed
     const reply = await this.features.tideflagsAnswers(2 + userKeys.length, GLOBAL_KEY, ACTIVE_KEY, ...userKeys, this.#maxAnswerArg)
     const first = reply[0] as string[] | Error
     if (first instanceof Error) {
@@ -223,6 +220,18 @@ export class RedisStore implements FeatureStore {
         ? this.#refused(key, mine, this.#maxAnswer)
         : withGlobal(global, inGlobal, this.#refusals.decodable(key, mine))
     })
+  }
+
+  /**
+   * The anonymous answer: SCARD, then SMEMBERS only when within the limit. Plain commands, as the
+   * anonymous path always used, where a script call would be heavier to send and run; not atomic, so
+   * a set that grows in between is read as it then is (the check guards against bad data, it is not
+   * an exact quota).
+   */
+  async #readGlobal (): Promise<string[] | Error> {
+    const size = await this.features.scard(GLOBAL_KEY)
+    if (size > this.#maxAnswer) return this.#refusals.tooLarge(GLOBAL_KEY, size, this.#maxAnswer)
+    return sortFeatures(this.#refusals.decodable(GLOBAL_KEY, await this.features.smembers(GLOBAL_KEY)))
   }
 
   /** A script's error reply for `key` as the caller's error: TOOLARGE is refused (and reported once). */
