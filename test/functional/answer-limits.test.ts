@@ -71,7 +71,9 @@ t.test('a user with 100,000 active features gets answer_too_large while every ot
   // 8 concurrent requests from the big user among 80 from others: 40 with a token, 40 anonymous.
   const big = Array.from({ length: 8 }, async () => {
     const res = await get(app, 'big')
-    return { status: res.status, body: await res.json() as unknown }
+    const body = await res.text()
+    // Status, key and size, not the body itself: a failing run would print 100,000 names.
+    return { status: res.status, key: (JSON.parse(body) as { key?: string }).key, short: body.length < 200 }
   })
   const others = Array.from({ length: 80 }, async (_, i) => {
     const user = i % 2 === 0 ? i / 2 % OTHERS : null
@@ -81,8 +83,7 @@ t.test('a user with 100,000 active features gets answer_too_large while every ot
   })
   const [bigResults, otherResults] = await Promise.all([Promise.all(big), Promise.all(others)])
 
-  t.same(bigResults, Array(8).fill({ status: 500, body: { key: 'answer_too_large', message: 'The answer for this caller is larger than the configured limit' } }),
-    'the big user is refused, every time')
+  t.same(bigResults, Array(8).fill({ status: 500, key: 'answer_too_large', short: true }), 'the big user is refused, every time')
   t.same(otherResults.filter((r) => r.status !== 200), [], 'no other caller, with a token or anonymous, gets an error')
   t.ok(otherResults.every((r) => r.right), 'and each gets its own right answer')
   const more = await Promise.all(Array.from({ length: 5 }, async () => (await get(app, 'big')).status))
@@ -101,8 +102,8 @@ t.test('anonymous OFREP bulk over 100,000 active features gets a short GENERAL e
     return { status: res.status, body: await res.text() }
   }))
   t.same(replies.map((r) => r.status), Array(6).fill(500))
-  t.same(JSON.parse(replies[0]?.body as string), { errorCode: 'GENERAL', errorDetails: 'The answer for this caller is larger than the configured limit' })
   t.ok(replies.every((r) => r.body.length < 200), 'a body of a few bytes, not megabytes')
+  t.same(JSON.parse(replies[0]?.body as string), { errorCode: 'GENERAL', errorDetails: 'The answer for this caller is larger than the configured limit' })
   t.equal(refusalLines(app, OFREP_KEY), 1, 'one log line for six requests')
 })
 
