@@ -224,9 +224,8 @@ export class RedisStore implements FeatureStore {
 
   /**
    * The anonymous answer: SCARD, then SMEMBERS only when within the limit. Plain commands, as the
-   * anonymous path always used, where a script call would be heavier to send and run; not atomic, so
-   * a set that grows in between is read as it then is (the check guards against bad data, it is not
-   * an exact quota).
+   * anonymous path has always been served (no script); not atomic, so a set that grows in between is
+   * read as it then is (the check guards against bad data, it is not an exact quota).
    */
   async #readGlobal (): Promise<string[] | Error> {
     const size = await this.features.scard(GLOBAL_KEY)
