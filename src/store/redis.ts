@@ -331,8 +331,7 @@ export function classify (err: unknown): HttpError {
 }
 
 /** global ∪ mine, sorted; `global` itself when mine adds nothing. */
-function withGlobal (global: string[], inGlobal: ReadonlySet<string>, mine: string[] | Error): string[] | Error {
-  if (mine instanceof Error) return mine
+function withGlobal (global: string[], inGlobal: ReadonlySet<string>, mine: string[]): string[] {
   if (mine.length === 0) return global
   const answer = global.slice()
   for (const feature of mine) if (!inGlobal.has(feature)) answer.push(feature)
