@@ -60,6 +60,14 @@ export interface Config {
   readonly clusterMetrics: boolean
   /** V8 young-generation semi-space of each worker forked by our primary (MB); 0 leaves V8's default. */
   readonly workerSemiSpaceMb: number
+  /**
+   * Most features one /features answer may hold (features). Checked before the answer is computed,
+   * on the bound |global| + min(|user's set|, |active|): past it the caller gets
+   * TF_ERR_ANSWER_TOO_LARGE instead of a script that holds Redis's one core for everyone.
+   */
+  readonly maxAnswerFeatures: number
+  /** Most flags one OFREP evaluation may list (flags), checked on |global| + |active| before reading. */
+  readonly maxOfrepFlags: number
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -103,6 +111,13 @@ export const DEFAULTS = Object.freeze({
   // 2 MB: V8's default lets each semi-space grow to 16 MB under load, ~25 MB of RSS per worker that
   // buys no measurable throughput here (bench/README.md step 8).
   workerSemiSpaceMb: 2,
+  // 10,000 features: 100 times the largest real answer, ~0.3 MB of JSON; the script then runs in
+  // about a millisecond. A set far past it is bad data or abuse, never a real rollout.
+  maxAnswerFeatures: 10_000,
+  // 10,000 flags: OFREP lists every known flag to every caller, anonymous ones too, ~0.7 MB at most.
+  maxOfrepFlags: 10_000,
+  // keys per worker remembered as already logged for a refusal (src/store/limits.ts); internal
+  reportedKeys: 10_000,
 })
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -147,6 +162,8 @@ export function loadConfig (env: Env = process.env): Config {
     accessLog: boolean(env, 'ACCESS_LOG', DEFAULTS.accessLog),
     clusterMetrics: boolean(env, 'TIDEFLAGS_CLUSTER_METRICS', false),
     workerSemiSpaceMb: integer(env, 'WORKER_SEMI_SPACE_MB', DEFAULTS.workerSemiSpaceMb, 0, 1024),
+    maxAnswerFeatures: integer(env, 'MAX_ANSWER_FEATURES', DEFAULTS.maxAnswerFeatures, 1, 10_000_000),
+    maxOfrepFlags: integer(env, 'MAX_OFREP_FLAGS', DEFAULTS.maxOfrepFlags, 1, 10_000_000),
   })
 }
 

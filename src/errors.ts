@@ -54,6 +54,10 @@ export const HTTP_ERRORS = Object.freeze({
   TF_ERR_HEADERS_TOO_LARGE: def('TF_ERR_HEADERS_TOO_LARGE', 431, 'headers_too_large',
     'Request headers are too large'),
   TF_ERR_INTERNAL: def('TF_ERR_INTERNAL', 500, 'internal_server_error', 'Internal server error'),
+  // 500, not 503: retrying cannot help until the data changes, and a Retry-After would invite clients
+  // to hammer the answer that is refused; nor is it the client's fault (4xx).
+  TF_ERR_ANSWER_TOO_LARGE: def('TF_ERR_ANSWER_TOO_LARGE', 500, 'answer_too_large',
+    'The answer for this caller is larger than the configured limit'),
   TF_ERR_SERVICE_UNAVAILABLE: def('TF_ERR_SERVICE_UNAVAILABLE', 503, 'service_unavailable',
     'The feature store is unavailable, retry later'),
   TF_ERR_SHUTTING_DOWN: def('TF_ERR_SHUTTING_DOWN', 503, 'service_unavailable',

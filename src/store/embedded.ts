@@ -8,11 +8,16 @@
 
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs'
 import type { Logger } from 'pino'
+import { DEFAULTS } from '../config.js'
 import { DataFileError } from '../errors.js'
 import { resolveFeatures, resolveFlags, type FlagReason } from '../evaluate.js'
+import { OFREP_KEY, Refusals, type AnswerLimits } from './limits.js'
 import type { FeatureStore } from './store.js'
 
-/** The parsed contents of a data file. */
+/**
+ * The parsed contents of a data file. Feature lists are deduplicated, as Redis sets are, so their
+ * lengths are the cardinalities the size limits are checked on.
+ */
 export interface EmbeddedData {
   readonly global: readonly string[]
   readonly active: ReadonlySet<string>
@@ -56,9 +61,9 @@ export function loadDataFile (file: string): EmbeddedData {
   }
   const userFeatures = new Map<string, readonly string[]>()
   for (const [userId, features] of objectEntries(file, raw.user_features ?? {}, 'user_features')) {
-    userFeatures.set(userId, stringArray(file, features, `user_features["${userId}"]`))
+    userFeatures.set(userId, unique(stringArray(file, features, `user_features["${userId}"]`)))
   }
-  return { global, active: new Set(active), tokens, userFeatures }
+  return { global: unique(global), active: new Set(active), tokens, userFeatures }
 }
 
 /** Store reading the data file; each reload swaps the whole data set at once, like an atomic write. */
@@ -67,24 +72,31 @@ export class EmbeddedStore implements FeatureStore {
   readonly file: string
   #data: EmbeddedData
   readonly #log: Logger
+  readonly #limits: AnswerLimits
+  readonly #refusals: Refusals
   readonly #onChange: (current: Stats, previous: Stats) => void
   #closed = false
 
-  /** @throws DataFileError when the file is missing or invalid */
-  constructor (file: string, log: Logger) {
+  /**
+   * @param limits the same answer limits as the Redis store applies (config)
+   * @throws DataFileError when the file is missing or invalid
+   */
+  constructor (file: string, log: Logger, limits: AnswerLimits = DEFAULTS) {
     this.file = file
     this.#log = log
+    this.#limits = limits
+    this.#refusals = new Refusals(log)
     this.#onChange = (current, previous) => {
       if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size) this.reload()
     }
-    this.#data = loadDataFile(file)
+    this.#data = this.#decodable(loadDataFile(file))
     watchFile(file, { interval: RELOAD_POLL_MS, persistent: false }, this.#onChange)
   }
 
   /** Re-read the file; a bad file keeps the previous data and logs why. */
   reload (): void {
     try {
-      this.#data = loadDataFile(this.file)
+      this.#data = this.#decodable(loadDataFile(this.file))
       this.#log.info({ file: this.file }, 'embedded store reloaded')
     } catch (err) {
       this.#log.error({ err }, 'embedded store reload failed; keeping the previous data')
@@ -101,12 +113,38 @@ export class EmbeddedStore implements FeatureStore {
 
   async featuresFor (userId: string | null): Promise<string[]> {
     const data = this.#data
-    return resolveFeatures(data.global, data.active, userId === null ? undefined : data.userFeatures.get(userId) ?? [])
+    const mine = userId === null ? undefined : data.userFeatures.get(userId) ?? []
+    // The Redis store's bound (src/scripts/answers.lua), checked before the answer is computed.
+    const bound = data.global.length + (mine === undefined ? 0 : Math.min(mine.length, data.active.size))
+    if (bound > this.#limits.maxAnswerFeatures) {
+      throw this.#refusals.tooLarge(userId === null ? 'global_features' : `features:user:${userId}`, bound, this.#limits.maxAnswerFeatures)
+    }
+    return resolveFeatures(data.global, data.active, mine)
   }
 
   async flagsFor (userId: string | null): Promise<ReadonlyMap<string, FlagReason>> {
     const data = this.#data
+    // The Redis store's bound (src/scripts/flags.lua): the listed flags are global ∪ active.
+    const bound = data.global.length + data.active.size
+    if (bound > this.#limits.maxOfrepFlags) throw this.#refusals.tooLarge(OFREP_KEY, bound, this.#limits.maxOfrepFlags)
     return resolveFlags(data.global, data.active, userId === null ? undefined : data.userFeatures.get(userId) ?? [])
+  }
+
+  /**
+   * The data without feature names that hold U+FFFD (bytes of the file that are not UTF-8, or the
+   * escape itself), as the Redis store skips them; logged once per key, like there.
+   */
+  #decodable (data: EmbeddedData): EmbeddedData {
+    const userFeatures = new Map<string, readonly string[]>()
+    for (const [userId, features] of data.userFeatures) {
+      userFeatures.set(userId, this.#refusals.decodable(`features:user:${userId}`, features as string[]))
+    }
+    return {
+      global: this.#refusals.decodable('global_features', data.global as string[]),
+      active: new Set(this.#refusals.decodable('active_features', Array.from(data.active))),
+      tokens: data.tokens,
+      userFeatures,
+    }
   }
 
   async close (): Promise<void> {
@@ -114,6 +152,10 @@ export class EmbeddedStore implements FeatureStore {
     this.#closed = true
     unwatchFile(this.file, this.#onChange)
   }
+}
+
+function unique (list: string[]): string[] {
+  return Array.from(new Set(list))
 }
 
 function isObject (value: unknown): value is Record<string, unknown> {

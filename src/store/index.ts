@@ -13,5 +13,5 @@ export function createStore (config: Config, log: Logger): FeatureStore {
   const store = config.store
   return store.kind === 'redis'
     ? new RedisStore({ ...config, store }, log)
-    : new EmbeddedStore(store.file, log)
+    : new EmbeddedStore(store.file, log, config)
 }

@@ -13,16 +13,17 @@ import { HttpError } from '../errors.js'
 import { resolveFlags, sortFeatures, type FlagReason } from '../evaluate.js'
 import type { FeatureStore } from './store.js'
 import { Batch } from './batch.js'
+import { OFREP_KEY, Refusals } from './limits.js'
 import { TrackedCache, Tracker } from './tracking.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** src/scripts/answers.lua: global_features, then each user's active features, atomically. */
-    tideflagsAnswers (numKeys: number, ...keys: string[]): Result<Array<string[] | Error>, Context>
+    tideflagsAnswers (numKeys: number, ...keysThenLimit: string[]): Result<Array<string[] | Error>, Context>
     /** src/scripts/tokens.lua: the user id (or null) of each token key. */
     tideflagsTokens (numKeys: number, ...keys: string[]): Result<Array<string | null | Error>, Context>
     /** src/scripts/flags.lua: global, active, and the user's active features, atomically. */
-    tideflagsFlags (globalKey: string, activeKey: string, userKey: string, known: '0' | '1'): Result<[string[], string[], string[]], Context>
+    tideflagsFlags (globalKey: string, activeKey: string, userKey: string, known: '0' | '1', limit: string): Result<[string[], string[], string[]], Context>
   }
 }
 
@@ -44,10 +45,13 @@ export const USER_PREFIX = 'features:user:'
 export const MAX_BATCH_KEYS = 128
 
 // The commands the batches send (ioredis names a script command by its defineCommand name).
-const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'mget', 'smembers'] as const
+const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'mget', 'scard', 'smembers'] as const
 
 // Redis replies that mean "not now" rather than "never": the request may succeed on retry.
 const TRANSIENT_REPLIES = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'MASTERDOWN', 'CLUSTERDOWN', 'READONLY'])
+
+// The error reply answers.lua and flags.lua give in place of an answer past the limit: 'TOOLARGE <bound>'.
+const TOO_LARGE = 'TOOLARGE'
 
 /** Connection options shared by both clients; see README "Redis failures" for the reasoning. */
 export function clientOptions (config: Config, name: string): RedisOptions {
@@ -93,11 +97,22 @@ export class RedisStore implements FeatureStore {
   readonly #answerBatch: Batch<string[]>
   #pending = 0
   #closed = false
+  readonly #refusals: Refusals
+  // The limits as script arguments, made once.
+  readonly #maxAnswer: number
+  readonly #maxAnswerArg: string
+  readonly #maxFlags: number
+  readonly #maxFlagsArg: string
 
   constructor (config: Config & { store: { kind: 'redis' } }, log: Logger) {
     this.#log = log
     this.#maxPending = config.redisMaxPending
     this.#maxInterned = config.clientCacheEntries
+    this.#refusals = new Refusals(log)
+    this.#maxAnswer = config.maxAnswerFeatures
+    this.#maxAnswerArg = String(config.maxAnswerFeatures)
+    this.#maxFlags = config.maxOfrepFlags
+    this.#maxFlagsArg = String(config.maxOfrepFlags)
     this.features = this.#connect(config.store.featuresUrl, config, 'features')
     this.features.defineCommand('tideflagsAnswers', { lua: ANSWERS_LUA })
     this.features.defineCommand('tideflagsFlags', { numberOfKeys: 3, lua: FLAGS_LUA })
@@ -190,21 +205,53 @@ export class RedisStore implements FeatureStore {
   /** One batch of answers: the script's reply turned into one sorted answer per key. */
   async #readAnswers (keys: readonly string[]): Promise<Array<string[] | Error>> {
     const userKeys = keys.filter((key) => key !== GLOBAL_KEY) // anonymous callers need KEYS[1] only
-    if (userKeys.length === 0) return [sortFeatures(await this.features.smembers(GLOBAL_KEY))] // no script needed
-    const reply = await this.features.tideflagsAnswers(2 + userKeys.length, GLOBAL_KEY, ACTIVE_KEY, ...userKeys)
+    if (userKeys.length === 0) return [await this.#readGlobal()] // no script needed
+    const reply = await this.features.tideflagsAnswers(2 + userKeys.length, GLOBAL_KEY, ACTIVE_KEY, ...userKeys, this.#maxAnswerArg)
+    const first = reply[0] as string[] | Error
+    if (first instanceof Error) {
+      const refused = this.#refused(GLOBAL_KEY, first, this.#maxAnswer)
+      return keys.map(() => refused)
+    }
     // Every answer in the batch starts from the same global features: sorted once, and shared as is
     // by the callers with nothing of their own (answer.ts then finds it by identity).
-    const global = sortFeatures(reply[0] as string[])
+    const global = sortFeatures(this.#refusals.decodable(GLOBAL_KEY, first))
     const inGlobal = new Set(global)
     let next = 1
-    return keys.map((key) => key === GLOBAL_KEY ? global : withGlobal(global, inGlobal, reply[next++] as string[] | Error))
+    return keys.map((key) => {
+      if (key === GLOBAL_KEY) return global
+      const mine = reply[next++] as string[] | Error
+      return mine instanceof Error
+        ? this.#refused(key, mine, this.#maxAnswer)
+        : withGlobal(global, inGlobal, this.#refusals.decodable(key, mine))
+    })
+  }
+
+  /**
+   * The anonymous answer: SCARD, then SMEMBERS only when within the limit. Plain commands, as the
+   * anonymous path has always been served (no script); not atomic, so a set that grows in between is
+   * read as it then is (the check guards against bad data, it is not an exact quota).
+   */
+  async #readGlobal (): Promise<string[] | Error> {
+    const size = await this.features.scard(GLOBAL_KEY)
+    if (size > this.#maxAnswer) return this.#refusals.tooLarge(GLOBAL_KEY, size, this.#maxAnswer)
+    return sortFeatures(this.#refusals.decodable(GLOBAL_KEY, await this.features.smembers(GLOBAL_KEY)))
+  }
+
+  /** A script's error reply for `key` as the caller's error: TOOLARGE is refused (and reported once). */
+  #refused (key: string, err: Error, limit: number): Error {
+    const [code, bound] = err.message.split(' ', 2) // RESP: the first word of an error reply is its code
+    return code === TOO_LARGE ? this.#refusals.tooLarge(key, Number(bound), limit) : err
   }
 
   async flagsFor (userId: string | null): Promise<ReadonlyMap<string, FlagReason>> {
-    const [global, active, mine] = await this.#bounded(() => userId === null
-      ? this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX, '0')
-      : this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId, '1'))
-    return resolveFlags(global, new Set(active), userId === null ? undefined : mine)
+    const [global, active, mine] = await this.#bounded(() => (userId === null
+      ? this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX, '0', this.#maxFlagsArg)
+      : this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId, '1', this.#maxFlagsArg))
+      .catch((err: unknown) => { throw err instanceof ReplyError ? this.#refused(OFREP_KEY, err as Error, this.#maxFlags) : err }))
+    // The user's features are active ones: dropping the undecodable active names drops theirs too
+    // (resolveFlags keeps only the user's features that are in `active`).
+    return resolveFlags(this.#refusals.decodable(GLOBAL_KEY, global), new Set(this.#refusals.decodable(ACTIVE_KEY, active)),
+      userId === null ? undefined : mine)
   }
 
   async close (): Promise<void> {
@@ -276,6 +323,7 @@ export class RedisStore implements FeatureStore {
 
 /** Map a Redis client error to the client response: 503 when retrying may help, 500 otherwise. */
 export function classify (err: unknown): HttpError {
+  if (err instanceof HttpError) return err // already decided (an answer refused for its size)
   if (err instanceof ReplyError) {
     // The first word of a Redis error reply is its error code (RESP protocol), not free text.
     const message = (err as Error).message
@@ -287,8 +335,7 @@ export function classify (err: unknown): HttpError {
 }
 
 /** global ∪ mine, sorted; `global` itself when mine adds nothing. */
-function withGlobal (global: string[], inGlobal: ReadonlySet<string>, mine: string[] | Error): string[] | Error {
-  if (mine instanceof Error) return mine
+function withGlobal (global: string[], inGlobal: ReadonlySet<string>, mine: string[]): string[] {
   if (mine.length === 0) return global
   const answer = global.slice()
   for (const feature of mine) if (!inGlobal.has(feature)) answer.push(feature)

@@ -7,7 +7,6 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import t from 'tap'
 import { loadConfig } from '../../src/config.js'
-import { EmbeddedStore } from '../../src/store/embedded.js'
 import { createStore, type FeatureStore } from '../../src/store/index.js'
 import { RedisServer } from '../helpers/redis-server.js'
 import { storeContract, type DataSet } from '../helpers/store-contract.js'
@@ -17,10 +16,10 @@ const log = pino({ level: 'silent' })
 const dir = mkdtempSync(join(tmpdir(), 'tideflags-contract-'))
 let files = 0
 
-storeContract(t, 'embedded store', async (data) => {
+storeContract(t, 'embedded store', async (data, env = {}) => {
   const file = join(dir, `data-${files++}.json`)
   writeFileSync(file, JSON.stringify(data))
-  return new EmbeddedStore(file, log)
+  return createStore(loadConfig({ FEATURES_FILE: file, ...env }), log)
 })
 
 const users = new RedisServer()
@@ -45,19 +44,19 @@ async function writeRedis (data: DataSet, usersServer: RedisServer, featuresServ
   f.disconnect()
 }
 
-async function redisStore (usersServer: RedisServer, featuresServer: RedisServer): Promise<FeatureStore> {
-  const store = createStore(loadConfig({ REDIS_USERS_URL: usersServer.url, REDIS_FEATURES_URL: featuresServer.url }), log)
+async function redisStore (usersServer: RedisServer, featuresServer: RedisServer, env: Record<string, string>): Promise<FeatureStore> {
+  const store = createStore(loadConfig({ REDIS_USERS_URL: usersServer.url, REDIS_FEATURES_URL: featuresServer.url, ...env }), log)
   await untilReachable(store)
   return store
 }
 
-storeContract(t, 'redis store', async (data) => {
+storeContract(t, 'redis store', async (data, env = {}) => {
   await writeRedis(data, users, features)
-  return redisStore(users, features)
+  return redisStore(users, features, env)
 })
 
 // Both URLs may name the same instance and db: tokens live beside the features.
-storeContract(t, 'redis store with one instance for both roles', async (data) => {
+storeContract(t, 'redis store with one instance for both roles', async (data, env = {}) => {
   await writeRedis(data, users, users)
-  return redisStore(users, users)
+  return redisStore(users, users, env)
 })

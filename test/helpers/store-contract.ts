@@ -1,6 +1,7 @@
 // One suite of resolution semantics that every FeatureStore must pass (src/evaluate.ts states the rule).
 
 import type { Test } from 'tap'
+import { HttpError } from '../../src/errors.js'
 import type { FeatureStore } from '../../src/store/index.js'
 
 /** A data set in the shape of the embedded store's file (which mirrors the Redis keys). */
@@ -11,8 +12,17 @@ export interface DataSet {
   user_features?: Record<string, string[]>
 }
 
-/** Creates a store holding `data`; the suite closes it. */
-export type StoreFactory = (data: DataSet) => Promise<FeatureStore>
+/** Creates a store holding `data`, configured by `env` on top of the defaults; the suite closes it. */
+export type StoreFactory = (data: DataSet, env?: Record<string, string>) => Promise<FeatureStore>
+
+// Small limits, so that the size cases need only a few members.
+const LIMITS = { MAX_ANSWER_FEATURES: '5', MAX_OFREP_FLAGS: '8' }
+const range = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
+
+/** Whether a store call failed with the size refusal. */
+async function refused (call: Promise<unknown>): Promise<boolean> {
+  return call.then(() => false, (err: unknown) => err instanceof HttpError && err.code === 'TF_ERR_ANSWER_TOO_LARGE')
+}
 
 export const CONTRACT_DATA: DataSet = {
   global_features: ['feature_2', 'feature_1', 'Zeta', 'éclair'],
@@ -78,6 +88,55 @@ export function storeContract (t: Test, name: string, factory: StoreFactory): vo
     t.same(await store.featuresFor(null), [], 'no global_features key: nothing is on')
     t.same(await store.featuresFor('1'), [])
     t.equal(await store.userIdForToken('1234'), null)
+  })
+
+  t.test(`${name}: an answer past MAX_ANSWER_FEATURES is refused for its caller alone, judged on |global| + min(|mine|, |active|)`, async (t) => {
+    t.plan(6)
+    const store = await factory({
+      global_features: ['g0', 'g1'],
+      active_features: range('a', 10),
+      user_features: { big: range('a', 10), small: ['a1', 'x'], wide: ['a1', ...range('x', 20)] },
+    }, LIMITS)
+    t.teardown(() => store.close())
+    const [big, small, wide, anonymous] = await Promise.all([
+      refused(store.featuresFor('big')), store.featuresFor('small'), refused(store.featuresFor('wide')), store.featuresFor(null),
+    ])
+    t.ok(big, '2 + min(10, 10) = 12 features is past 5: refused')
+    t.same(small, ['a1', 'g0', 'g1'], 'a neighbour in the same turn gets its answer')
+    t.ok(wide, 'judged on the bound, never computed: 2 + min(21, 10) = 12 is past 5, though only a1 is active')
+    t.same(anonymous, ['g0', 'g1'], 'anonymous callers are unaffected')
+    t.ok(await refused(store.flagsFor(null)), 'OFREP lists 2 + 10 = 12 flags, past 8: refused even anonymously')
+    t.ok(await refused(store.flagsFor('small')), 'and for every user, since every caller is listed global ∪ active')
+  })
+
+  t.test(`${name}: a bound exactly at the limit is answered, and global_features past it refuses everyone`, async (t) => {
+    t.plan(5)
+    const atLimit = await factory({
+      global_features: ['g0', 'g1'],
+      active_features: ['a0', 'a1', 'a2'],
+      user_features: { wide: ['a0', 'a1', 'a2', ...range('x', 50)] },
+    }, LIMITS)
+    t.teardown(() => atLimit.close())
+    t.same(await atLimit.featuresFor('wide'), ['a0', 'a1', 'a2', 'g0', 'g1'], '2 + min(53, 3) = 5 features: answered')
+    t.equal((await atLimit.flagsFor('wide')).size, 5, '5 flags, within 8: answered')
+    const bigGlobal = await factory({ global_features: range('g', 6), user_features: { 1: ['a'] } }, LIMITS)
+    t.teardown(() => bigGlobal.close())
+    t.ok(await refused(bigGlobal.featuresFor(null)), '6 global features: anonymous refused')
+    t.ok(await refused(bigGlobal.featuresFor('1')), 'and every user')
+    t.same(Array.from((await bigGlobal.flagsFor(null)).keys()), range('g', 6), 'OFREP has its own limit: 6 flags are within 8')
+  })
+
+  t.test(`${name}: feature names holding U+FFFD (bytes that were not UTF-8) are skipped on both routes`, async (t) => {
+    t.plan(3)
+    const store = await factory({
+      global_features: ['ok', 'bad\uFFFD'],
+      active_features: ['\uFFFD', 'b'],
+      user_features: { 1: ['\uFFFD', 'b'] },
+    })
+    t.teardown(() => store.close())
+    t.same(await store.featuresFor(null), ['ok'])
+    t.same(await store.featuresFor('1'), ['b', 'ok'])
+    t.same(Array.from(await store.flagsFor('1')), [['b', 'TARGETING_MATCH'], ['ok', 'STATIC']])
   })
 
   t.test(`${name}: retiring a feature from active_features hides it from every user at once`, async (t) => {

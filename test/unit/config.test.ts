@@ -56,6 +56,10 @@ const bad: [string, Record<string, string>, string, RegExp][] = [
   ['zero workers', { WORKERS: '0' }, 'WORKERS', /^WORKERS: /],
   ['a fractional timeout', { REDIS_COMMAND_TIMEOUT_MS: '1.5' }, 'REDIS_COMMAND_TIMEOUT_MS', /^REDIS_COMMAND_TIMEOUT_MS: /],
   ['an unknown log level', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /^LOG_LEVEL: expected one of fatal, error/],
+  ['a zero answer limit', { MAX_ANSWER_FEATURES: '0' }, 'MAX_ANSWER_FEATURES', /^MAX_ANSWER_FEATURES: expected an integer from 1 to 10000000, got 0$/],
+  ['an answer limit that is not a number', { MAX_ANSWER_FEATURES: '10k' }, 'MAX_ANSWER_FEATURES', /^MAX_ANSWER_FEATURES: expected an integer/],
+  ['a zero OFREP limit', { MAX_OFREP_FLAGS: '0' }, 'MAX_OFREP_FLAGS', /^MAX_OFREP_FLAGS: expected an integer from 1 to 10000000, got 0$/],
+  ['an OFREP limit that is not a number', { MAX_OFREP_FLAGS: '-5' }, 'MAX_OFREP_FLAGS', /^MAX_OFREP_FLAGS: expected an integer/],
   ['only the users URL', { REDIS_USERS_URL: 'redis://x:1' }, 'REDIS_FEATURES_URL', /^REDIS_FEATURES_URL: expected set together with REDIS_USERS_URL/],
   ['only the features URL', { REDIS_FEATURES_URL: 'redis://x:1' }, 'REDIS_USERS_URL', /^REDIS_USERS_URL: expected set together with REDIS_FEATURES_URL/],
   ['a URL that does not parse', { ...REDIS, REDIS_USERS_URL: 'not a url' }, 'REDIS_USERS_URL', /^REDIS_USERS_URL: expected a redis:\/\//],
@@ -76,4 +80,15 @@ t.test('a password in an unparsable Redis URL is not echoed', async (t) => {
   t.plan(2)
   const err = t.throws(() => loadConfig({ ...REDIS, REDIS_USERS_URL: 'redis://user:s3cret@ho st:1' })) as Error
   t.notMatch(err.message, /s3cret/)
+})
+
+t.test('the answer size limits default to 10000 each and are read from MAX_ANSWER_FEATURES and MAX_OFREP_FLAGS', async (t) => {
+  t.plan(5)
+  const defaults = loadConfig({})
+  t.equal(defaults.maxAnswerFeatures, 10_000)
+  t.equal(defaults.maxOfrepFlags, 10_000)
+  t.equal(DEFAULTS.maxAnswerFeatures, defaults.maxAnswerFeatures, 'the default lives in DEFAULTS')
+  const set = loadConfig({ MAX_ANSWER_FEATURES: '250', MAX_OFREP_FLAGS: '300' })
+  t.equal(set.maxAnswerFeatures, 250)
+  t.equal(set.maxOfrepFlags, 300)
 })
