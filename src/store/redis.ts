@@ -45,7 +45,7 @@ export const USER_PREFIX = 'features:user:'
 export const MAX_BATCH_KEYS = 128
 
 // The commands the batches send (ioredis names a script command by its defineCommand name).
-const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'mget', 'scard', 'smembers'] as const
+const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'mget', 'smembers'] as const
 
 // Redis replies that mean "not now" rather than "never": the request may succeed on retry.
 const TRANSIENT_REPLIES = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'MASTERDOWN', 'CLUSTERDOWN', 'READONLY'])
@@ -227,14 +227,15 @@ export class RedisStore implements FeatureStore {
   }
 
   /**
-   * The anonymous answer: SCARD, then SMEMBERS only when within the limit. Plain commands, as the
-   * anonymous path has always been served (no script); not atomic, so a set that grows in between is
-   * read as it then is (the check guards against bad data, it is not an exact quota).
+   * The anonymous answer: one SMEMBERS, as the anonymous path has always been served (no script, one
+   * round trip: it is the busiest path). The size is checked after the read: global_features is the
+   * operator's own data, the same for every caller, so a caller cannot grow what this reads; the bound
+   * keeps an oversized set from being sent to every client, like the script does for users.
    */
   async #readGlobal (): Promise<string[] | Error> {
-    const size = await this.features.scard(GLOBAL_KEY)
-    if (size > this.#maxAnswer) return this.#refusals.tooLarge(GLOBAL_KEY, size, this.#maxAnswer)
-    return sortFeatures(this.#refusals.decodable(GLOBAL_KEY, await this.features.smembers(GLOBAL_KEY)))
+    const members = await this.features.smembers(GLOBAL_KEY)
+    if (members.length > this.#maxAnswer) return this.#refusals.tooLarge(GLOBAL_KEY, members.length, this.#maxAnswer)
+    return sortFeatures(this.#refusals.decodable(GLOBAL_KEY, members))
   }
 
   /** A script's error reply for `key` as the caller's error: TOOLARGE is refused (and reported once). */
