@@ -2,7 +2,7 @@
 // thing, and the expected answer of any caller can be computed here to check the service under load.
 
 import type { Redis } from 'ioredis'
-import { resolveFeatures } from '../src/evaluate.js'
+import { resolveFeatures } from '../src/core/evaluate.js'
 
 /** Shape of the data set; the defaults are those of issue 3. */
 export interface DataSetOptions {

@@ -2,10 +2,10 @@
 // run as the cluster primary or as a worker.
 
 import cluster from 'node:cluster'
-import { loadConfig, type Config } from './config.js'
+import { loadConfig, type Config } from './config/config.js'
 import { ConfigError, DataFileError } from './errors.js'
-import { runPrimary } from './primary.js'
-import { runWorker } from './worker.js'
+import { runPrimary } from './process/primary.js'
+import { runWorker } from './process/worker.js'
 
 function fail (err: unknown): never {
   // One line naming the variable, file or resource and what went wrong: these are operator errors

@@ -1,9 +1,9 @@
 // Picks the store the configuration asks for.
 
 import type { Logger } from 'pino'
-import type { Config } from '../config.js'
-import { EmbeddedStore } from './embedded.js'
-import { RedisStore } from './redis.js'
+import type { Config } from '../config/config.js'
+import { EmbeddedStore } from './embedded/embedded-store.js'
+import { RedisStore } from './redis/redis-store.js'
 import type { FeatureStore } from './store.js'
 
 export type { FeatureStore } from './store.js'

@@ -3,7 +3,7 @@
 // per key per worker, not once per request: one oversized set must not turn into a log flood.
 
 import type { Logger } from 'pino'
-import { DEFAULTS, type Config } from '../config.js'
+import { DEFAULTS, type Config } from '../config/config.js'
 import { HttpError } from '../errors.js'
 
 /** The limits a store applies to one request's answer. */

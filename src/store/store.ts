@@ -1,7 +1,7 @@
 // The contract every feature store fulfils. Two implementations: Redis (production) and embedded
 // (development, read from a JSON file). Sentinel/Cluster connections will be new implementations here.
 
-import type { FlagReason } from '../evaluate.js'
+import type { FlagReason } from '../core/evaluate.js'
 
 /** A source of users and features. Methods reject with HttpError (503 or 500) on store failure. */
 export interface FeatureStore {

@@ -3,7 +3,7 @@
 
 import { once } from 'node:events'
 import { pino } from 'pino'
-import { loadConfig, type Config } from '../../src/config.js'
+import { loadConfig, type Config } from '../../src/config/config.js'
 import { createStore, type FeatureStore } from '../../src/store/index.js'
 import { serve } from './in-process.js'
 

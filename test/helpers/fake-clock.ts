@@ -1,7 +1,7 @@
 // A fake clock for code that takes its timers as a parameter (src/log-limiter.ts): time moves only
 // when a test says so, and the timers that fall due on the way run in order.
 
-import type { Timers } from '../../src/log-limiter.js'
+import type { Timers } from '../../src/observability/log-limiter.js'
 
 /** One timer set on the fake clock. */
 export interface FakeTimer { at: number, fn: () => void, unref: boolean }

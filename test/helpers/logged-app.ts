@@ -1,8 +1,8 @@
 // An in-process server over two real Redis instances whose log is the service's real logger
 // (src/logger.ts) writing to a captured string: tests read the whole log output.
 
-import { loadConfig } from '../../src/config.js'
-import { createLogger } from '../../src/logger.js'
+import { loadConfig } from '../../src/config/config.js'
+import { createLogger } from '../../src/observability/logger.js'
 import { createStore } from '../../src/store/index.js'
 import { serve, untilReachable } from './in-process.js'
 import type { RedisServer } from './redis-server.js'

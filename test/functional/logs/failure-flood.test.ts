@@ -5,7 +5,7 @@
 import { request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { DEFAULTS } from '../../../src/config.js'
+import { DEFAULTS } from '../../../src/config/config.js'
 import { startLoggedApp } from '../../helpers/logged-app.js'
 import { RedisServer, seedExample } from '../../helpers/redis-server.js'
 

@@ -1,0 +1,212 @@
+// The only file that reads process.env. Every setting is parsed and checked here, once, at boot;
+// a present-but-wrong value is an error naming the variable, never a silent fallback to a default.
+
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { ConfigError } from '../errors.js'
+
+/** Where the service reads its data from. */
+export type StoreConfig =
+  | {
+      readonly kind: 'redis'
+      /** users Redis: `token:<token> -> <user_id>` */
+      readonly usersUrl: string
+      /** features Redis: `global_features`, `active_features`, `features:user:<id>` */
+      readonly featuresUrl: string
+    }
+  | {
+      readonly kind: 'embedded'
+      /** JSON data file of the in-process development store. */
+      readonly file: string
+    }
+
+/** The service's whole configuration, frozen after parsing. */
+export interface Config {
+  /** TCP port of the HTTP server. */
+  readonly port: number
+  /** Interface to listen on; undefined lets node pick (all interfaces). */
+  readonly host: string | undefined
+  /** Number of cluster workers the primary forks. */
+  readonly workers: number
+  readonly store: StoreConfig
+  /** A Redis command slower than this fails the request with 503 (ms). */
+  readonly redisCommandTimeoutMs: number
+  /** Commands allowed in flight per Redis connection before new requests get 503 at once. */
+  readonly redisMaxPending: number
+  /**
+   * Entries per client-side cache (tokens; answers) per worker, kept fresh by Redis CLIENT TRACKING;
+   * 0 turns the cache off. See src/store/tracking.ts.
+   */
+  readonly clientCacheEntries: number
+  /** Value of `Retry-After` on 503 responses (s). */
+  readonly retryAfterSeconds: number
+  /** Idle keep-alive sockets are closed after this (ms); longer than load balancers' idle timeouts. */
+  readonly keepAliveTimeoutMs: number
+  /** A client must send all request headers within this (ms): cuts slow-loris connections. */
+  readonly headersTimeoutMs: number
+  /** A whole request must arrive within this (ms). */
+  readonly requestTimeoutMs: number
+  /** pino log level. */
+  readonly logLevel: LogLevel
+  /** A draining worker (or the whole cluster) that has not exited after this is forced out with code 1 (ms). */
+  readonly shutdownTimeoutMs: number
+  /** Log one line per request (method, path, status, duration; never headers or query). */
+  readonly accessLog: boolean
+  /**
+   * Whether this worker's /metrics asks the cluster primary for the whole cluster's numbers.
+   * Set by our primary when it forks (TIDEFLAGS_CLUSTER_METRICS=1), not by operators: under pm2's
+   * cluster mode there is no primary of ours to ask, and each worker answers with its own numbers.
+   */
+  readonly clusterMetrics: boolean
+  /** V8 young-generation semi-space of each worker forked by our primary (MB); 0 leaves V8's default. */
+  readonly workerSemiSpaceMb: number
+  /**
+   * Most features one /features answer may hold (features). Checked before the answer is computed,
+   * on the bound |global| + min(|user's set|, |active|): past it the caller gets
+   * TF_ERR_ANSWER_TOO_LARGE instead of a script that holds Redis's one core for everyone.
+   */
+  readonly maxAnswerFeatures: number
+  /** Most flags one OFREP evaluation may list (flags), checked on |global| + |active| before reading. */
+  readonly maxOfrepFlags: number
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** The shipped example data: the README's example, so `npm start` serves something at once. */
+// Resolved from the package root so it works from src/ (tests) and dist/ (built) alike.
+export const EXAMPLE_FEATURES_FILE = fileURLToPath(new URL('../store/embedded/example-features.json', import.meta.url))
+
+/** Defaults, one place, each with its unit. */
+export const DEFAULTS = Object.freeze({
+  port: 5000,
+  redisCommandTimeoutMs: 250, // 250 ms: well under a second, far above a healthy Redis round trip
+  redisMaxPending: 10_000, // lookups waiting on Redis per worker; bounds memory while Redis stalls
+  // entries per cache per worker; 0: off, so a stalled Redis always answers 503 (see README)
+  clientCacheEntries: 0,
+  retryAfterSeconds: 1, // 1 s: Redis usually comes back in seconds, clients should retry soon
+  keepAliveTimeoutMs: 72_000, // 72 s: above the 60 s idle timeout of common load balancers (AWS ALB, nginx)
+  headersTimeoutMs: 10_000, // 10 s
+  requestTimeoutMs: 30_000, // 30 s
+  logLevel: 'info' as LogLevel,
+  // 1 s: the first failures of a kind are logged at once, further ones at most once a second as a
+  // count (src/log-limiter.ts); an outage costs a few lines, not one per request. Not env variables.
+  failureLogIntervalMs: 1_000,
+  failureLogBurst: 3, // lines in full per kind of failure before counting starts: a few samples
+  shutdownTimeoutMs: 10_000, // 10 s: far above one request's worst case (request timeout aside), below pm2's kill_timeout
+  accessLog: false,
+  // 1 s: concurrent and back-to-back /metrics scrapes share one gathering of the cluster's numbers, so
+  // a scrape may show numbers up to this old; far below any scrape interval Prometheus is run with.
+  metricsMaxAgeMs: 1_000,
+  // 0.5 s: how often a worker that listened while its store was unreachable checks it again, to
+  // report READY soon after the store answers; one PING per instance each time.
+  storePollMs: 500,
+  // requests of one connection being answered at a time; later pipelined ones wait and the socket
+  // stops reading (src/pipeline.ts). Far above what real pipelining clients send, small enough that
+  // a client that never reads its answers holds little.
+  maxPipelinedRequests: 16, // requests per connection
+  // pipelined requests of one connection waiting behind those; one more and the connection is cut,
+  // since a single 64 KiB read can hold ~1000 requests of a few KB of memory each
+  maxWaitingRequests: 256, // requests per connection
+  // 2 MB: V8's default lets each semi-space grow to 16 MB under load, ~25 MB of RSS per worker that
+  // buys no measurable throughput here (bench/README.md step 8).
+  workerSemiSpaceMb: 2,
+  // 10,000 features: 100 times the largest real answer, ~0.3 MB of JSON; the script then runs in
+  // about a millisecond. A set far past it is bad data or abuse, never a real rollout.
+  maxAnswerFeatures: 10_000,
+  // 10,000 flags: OFREP lists every known flag to every caller, anonymous ones too, ~0.7 MB at most.
+  maxOfrepFlags: 10_000,
+  // keys per worker remembered as already logged for a refusal (src/store/limits.ts); internal
+  reportedKeys: 10_000,
+})
+
+type Env = Readonly<Record<string, string | undefined>>
+
+/**
+ * Parse the environment into a frozen Config.
+ * @throws ConfigError naming the first bad variable and what it expected.
+ */
+export function loadConfig (env: Env = process.env): Config {
+  const usersUrl = optionalString(env, 'REDIS_USERS_URL')
+  const featuresUrl = optionalString(env, 'REDIS_FEATURES_URL')
+  let store: StoreConfig
+  if (usersUrl !== undefined && featuresUrl !== undefined) {
+    store = { kind: 'redis', usersUrl: redisUrl('REDIS_USERS_URL', usersUrl), featuresUrl: redisUrl('REDIS_FEATURES_URL', featuresUrl) }
+  } else if (usersUrl === undefined && featuresUrl === undefined) {
+    store = { kind: 'embedded', file: optionalString(env, 'FEATURES_FILE') ?? EXAMPLE_FEATURES_FILE }
+  } else {
+    const missing = usersUrl === undefined ? 'REDIS_USERS_URL' : 'REDIS_FEATURES_URL'
+    const present = usersUrl === undefined ? 'REDIS_FEATURES_URL' : 'REDIS_USERS_URL'
+    throw new ConfigError(missing, `set together with ${present} (or unset both to use the embedded store)`)
+  }
+
+  const logLevel = optionalString(env, 'LOG_LEVEL') ?? DEFAULTS.logLevel
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new ConfigError('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`)
+  }
+
+  return Object.freeze({
+    port: integer(env, 'PORT', DEFAULTS.port, 0, 65_535),
+    host: optionalString(env, 'HOST'),
+    workers: integer(env, 'WORKERS', availableParallelism(), 1, 1024),
+    store: Object.freeze(store),
+    redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', DEFAULTS.redisCommandTimeoutMs, 1, 60_000),
+    redisMaxPending: integer(env, 'REDIS_MAX_PENDING', DEFAULTS.redisMaxPending, 1, 1_000_000),
+    clientCacheEntries: integer(env, 'REDIS_CLIENT_CACHE_ENTRIES', DEFAULTS.clientCacheEntries, 0, 10_000_000),
+    retryAfterSeconds: integer(env, 'RETRY_AFTER_SECONDS', DEFAULTS.retryAfterSeconds, 0, 3600),
+    keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', DEFAULTS.keepAliveTimeoutMs, 1, 3_600_000),
+    headersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', DEFAULTS.headersTimeoutMs, 1, 3_600_000),
+    requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', DEFAULTS.requestTimeoutMs, 1, 3_600_000),
+    logLevel: logLevel as LogLevel,
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs, 1, 3_600_000),
+    accessLog: boolean(env, 'ACCESS_LOG', DEFAULTS.accessLog),
+    clusterMetrics: boolean(env, 'TIDEFLAGS_CLUSTER_METRICS', false),
+    workerSemiSpaceMb: integer(env, 'WORKER_SEMI_SPACE_MB', DEFAULTS.workerSemiSpaceMb, 0, 1024),
+    maxAnswerFeatures: integer(env, 'MAX_ANSWER_FEATURES', DEFAULTS.maxAnswerFeatures, 1, 10_000_000),
+    maxOfrepFlags: integer(env, 'MAX_OFREP_FLAGS', DEFAULTS.maxOfrepFlags, 1, 10_000_000),
+  })
+}
+
+// An empty variable counts as unset: `PORT= npm start` is how shells unset in one command.
+function optionalString (env: Env, name: string): string | undefined {
+  const value = env[name]
+  return value === undefined || value === '' ? undefined : value
+}
+
+function integer (env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optionalString(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new ConfigError(name, `an integer from ${min} to ${max}, got ${raw}`)
+  return value
+}
+
+function boolean (env: Env, name: string, fallback: boolean): boolean {
+  const raw = optionalString(env, name)
+  if (raw === undefined) return fallback
+  if (raw === '1' || raw === 'true') return true
+  if (raw === '0' || raw === 'false') return false
+  throw new ConfigError(name, `1, true, 0 or false, got ${JSON.stringify(raw)}`)
+}
+
+function redisUrl (name: string, raw: string): string {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(name, `a redis:// or rediss:// URL, got ${JSON.stringify(redact(raw))}`)
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError(name, `a redis:// or rediss:// URL, got protocol ${JSON.stringify(url.protocol)}`)
+  }
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d+$/.test(url.pathname)) {
+    throw new ConfigError(name, `a database number as the URL path (redis://host:6379/0), got ${JSON.stringify(url.pathname)}`)
+  }
+  return raw
+}
+
+// A URL that fails to parse may still hold a password: never echo it whole.
+function redact (raw: string): string {
+  return raw.replace(/\/\/[^@/]*@/, '//***@')
+}

@@ -1,0 +1,93 @@
+// Graceful shutdown of one worker. Idempotent; the deadline is armed before anything else; a second
+// signal exits at once.
+//
+// The drain has two phases:
+//   handoff  new connections are refused (the listener is closed), but a request that arrives on an
+//            already-open keep-alive connection is still answered, with `Connection: close`, so the
+//            client reconnects to a worker that stays. During a rolling restart (SIGHUP, pm2 reload)
+//            this is what makes the hand-over lossless: a 503 here would be a failed request.
+//   closing  after HANDOFF_MS every connection has had its chance to be told; idle ones are closed
+//            and any request still arriving gets a fast 503 + `Connection: close`.
+// Then the server closes once in-flight requests finish, the store quits Redis, and the process
+// exits 0; past `shutdownTimeoutMs` it exits 1.
+
+import { Server as NetServer } from 'node:net'
+import type { Server } from 'node:http'
+import type { Logger } from 'pino'
+import type { FeatureStore } from '../store/index.js'
+
+/** How long draining workers still answer requests on open connections (ms). */
+export const HANDOFF_MS = 2_000 // 2 s: a busy keep-alive client sends its next request within milliseconds; the rest is margin for a loaded machine
+
+/** Where a worker is in its life; read on every request, so a plain field. */
+export class Drain {
+  /** 0 serving, 1 handoff, 2 closing */
+  phase: 0 | 1 | 2 = 0
+}
+
+/** Exit codes of a worker. */
+export const EXIT_OK = 0
+export const EXIT_DEADLINE = 1
+export const EXIT_SECOND_SIGNAL = 130 // as shells report an interrupted process
+
+interface ShutdownParts {
+  readonly server: Server
+  readonly store: FeatureStore
+  readonly drain: Drain
+  readonly log: Logger
+  readonly timeoutMs: number
+  /** Injected for tests; process.exit otherwise. */
+  readonly exit?: (code: number) => void
+  /** Runs after the store closed, before exit 0 (the worker settles IPC with its parent). */
+  readonly settle?: () => Promise<void>
+}
+
+/**
+ * Build the shutdown function of a worker. The first call drains; later calls with `signal: true`
+ * (a second signal) exit at once; other later calls are ignored.
+ */
+export function createShutdown (parts: ShutdownParts): (reason: string, signal?: boolean) => void {
+  const { server, store, drain, log, timeoutMs } = parts
+  const exit = parts.exit ?? ((code: number) => process.exit(code))
+  const settle = parts.settle ?? (async () => {})
+  let started = false
+  // Ctrl-C signals the whole process group, and the primary's SHUTDOWN message may reach this worker
+  // before its own SIGINT does: only a signal after a signal means "exit now".
+  let signalled = false
+  return function shutdown (reason: string, signal = false): void {
+    if (started) {
+      if (signal && signalled) {
+        log.warn({ reason }, 'second signal while draining; exiting now')
+        exit(EXIT_SECOND_SIGNAL)
+      }
+      signalled ||= signal
+      return
+    }
+    started = true
+    signalled = signal
+    // Armed first: whatever happens below, the process ends by the deadline.
+    setTimeout(() => {
+      log.error({ timeoutMs }, 'shutdown deadline passed; exiting with requests still open')
+      exit(EXIT_DEADLINE)
+    }, timeoutMs).unref()
+    log.info({ reason }, 'worker draining')
+    drain.phase = 1
+    // Stop accepting without http's closeIdleConnections(): an "idle" keep-alive socket may hold a
+    // request the parser has not read yet, and destroying it then resets the client. Idle sockets
+    // are closed after the handoff instead, when every busy one has been told to close.
+    NetServer.prototype.close.call(server)
+    const handoff = setTimeout(() => {
+      drain.phase = 2
+      server.closeIdleConnections()
+    }, HANDOFF_MS)
+    handoff.unref()
+    server.once('close', () => {
+      clearTimeout(handoff)
+      drain.phase = 2
+      store.close().then(
+        () => { log.info('worker drained') },
+        (err: unknown) => { log.error({ err }, 'store close failed') },
+      ).then(settle).then(() => exit(EXIT_OK))
+    })
+  }
+}

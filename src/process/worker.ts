@@ -1,0 +1,63 @@
+// One cluster worker: the store, the HTTP server, metrics, and an orderly exit.
+
+import { createAccessLog } from '../observability/access-log.js'
+import { DEFAULTS, type Config } from '../config/config.js'
+import { readinessProbe, waitForStore, whenStoreAnswers } from '../routes/health.js'
+import { LISTENING, READY, settleWithParent, SHUTDOWN } from './ipc.js'
+import { createLogger } from '../observability/logger.js'
+import { answerPrimaryScrapes, Metrics } from '../observability/metrics.js'
+import { createServer } from '../app.js'
+import { createShutdown, Drain } from './shutdown.js'
+import { createStore } from '../store/index.js'
+
+const STORE_WAIT_MS = 5_000 // 5 s: how long a new worker waits for Redis before listening anyway
+
+/** Start serving; resolves once listening. */
+export async function runWorker (config: Config): Promise<void> {
+  const log = createLogger(config, 'worker')
+  const store = createStore(config, log)
+  const drain = new Drain()
+  const metrics = new Metrics() // createServer registers its routes' labels
+  answerPrimaryScrapes(metrics)
+  const probe = readinessProbe(store)
+  const server = createServer(config, store, log, { drain, metrics, probe, accessLog: createAccessLog(config, log) })
+
+  const drainAndExit = createShutdown({ server, store, drain, log, timeoutMs: config.shutdownTimeoutMs, settle: settleWithParent })
+  // Replaced once the worker polls its store: a draining worker must not report READY.
+  let stopPolling = (): void => {}
+  const shutdown = (reason: string, signal?: boolean): void => {
+    stopPolling()
+    drainAndExit(reason, signal)
+  }
+  // Ctrl-C signals the whole process group: the worker drains on its own signal, and the primary's
+  // message that follows is ignored as a repeat. Only a repeated signal means "exit now".
+  process.on('SIGTERM', () => shutdown('SIGTERM', true))
+  process.on('SIGINT', () => shutdown('SIGINT', true))
+  process.on('message', (message: unknown) => {
+    if (message === SHUTDOWN) shutdown('primary')
+  })
+  // The parent (our primary or pm2) is gone: nobody routes connections here any more.
+  process.on('disconnect', () => shutdown('parent disconnected'))
+
+  const reachable = await waitForStore(probe, STORE_WAIT_MS)
+  if (!reachable) log.warn('feature store not reachable yet; listening anyway (503 until it is)')
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  log.info({ port: config.port, store: store.kind }, 'worker listening')
+  // pm2 (wait_ready) and our primary both wait for READY before retiring the worker it replaces, and
+  // the primary reports the service ready only once every worker sent it: it means "can serve".
+  if (reachable) {
+    process.send?.(READY)
+    return
+  }
+  process.send?.(LISTENING)
+  stopPolling = whenStoreAnswers(probe, DEFAULTS.storePollMs, () => {
+    log.info('feature store reachable; worker ready')
+    process.send?.(READY)
+  })
+}

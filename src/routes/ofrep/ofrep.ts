@@ -1,0 +1,101 @@
+// OFREP, the OpenFeature Remote Evaluation Protocol (spec 0.3.0): every feature is a boolean flag.
+//   POST /ofrep/v1/evaluate/flags/{key}  one flag (server-side providers)
+//   POST /ofrep/v1/evaluate/flags        every known flag, with an ETag (client-side providers)
+// Identity comes from Authorization exactly as on /features; the evaluation context is checked for
+// shape and otherwise ignored (context.targetingKey included): were identity taken from the context,
+// any caller could ask as any user.
+
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { revalidatedHeaders } from '../../http/answer.js'
+import { requestToken } from '../../http/auth.js'
+import { readBody } from '../../http/body.js'
+import type { Config } from '../../config/config.js'
+import { HTTP_ERRORS, HttpError, type HttpErrorCode } from '../../errors.js'
+import { etagOf, ifNoneMatch } from '../../http/etag.js'
+import { evaluation, OfrepReplier } from './ofrep-reply.js'
+import type { Replier } from '../../http/reply.js'
+import type { PrefixRoute, Route } from '../../http/router.js'
+import type { FeatureStore } from '../../store/index.js'
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Check a request body is `{"context": {...}}`.
+ * @throws HttpError TF_ERR_OFREP_JSON, TF_ERR_OFREP_BODY_SHAPE or TF_ERR_OFREP_CONTEXT
+ */
+export function checkEvaluationRequest (body: Buffer): void {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(utf8.decode(body))
+  } catch (err) {
+    throw new HttpError('TF_ERR_OFREP_JSON', { cause: err })
+  }
+  if (!isObject(parsed)) throw new HttpError('TF_ERR_OFREP_BODY_SHAPE')
+  if (!isObject(parsed.context)) throw new HttpError('TF_ERR_OFREP_CONTEXT')
+}
+
+/** The two OFREP routes; answers and errors follow the protocol's shapes (src/ofrep-reply.ts). */
+export function ofrepRoutes (config: Config, store: FeatureStore, errors: Replier): [Route, PrefixRoute] {
+  const replier = new OfrepReplier(config, errors)
+
+  // The caller's user id (null: anonymous) once the request is known to be well formed.
+  async function caller (req: IncomingMessage): Promise<string | null> {
+    const token = requestToken(req)
+    if (token !== null && typeof token !== 'string') throw new HttpError(token.code as HttpErrorCode) // a registry def's code is its key
+    checkEvaluationRequest(await readBody(req))
+    if (token === null) return null
+    const userId = await store.userIdForToken(token)
+    if (userId === null) throw new HttpError('TF_ERR_UNAUTHORIZED')
+    return userId
+  }
+
+  async function single (req: IncomingMessage, res: ServerResponse, segment: string): Promise<void> {
+    let key: string
+    try {
+      key = decodeURIComponent(segment)
+    } catch {
+      return replier.error(res, HTTP_ERRORS.TF_ERR_OFREP_FLAG_KEY, segment)
+    }
+    try {
+      const flags = await store.flagsFor(await caller(req))
+      const reason = flags.get(key)
+      if (reason === undefined) return replier.error(res, HTTP_ERRORS.TF_ERR_OFREP_FLAG_NOT_FOUND, key)
+      const body = Buffer.from(JSON.stringify(evaluation(key, reason)))
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, 'cache-control': 'no-store' })
+      res.end(body)
+    } catch (err) {
+      replier.failure(res, err, key)
+    }
+  }
+
+  async function bulk (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const flags = await store.flagsFor(await caller(req))
+      const evaluations = []
+      for (const [key, reason] of flags) evaluations.push(evaluation(key, reason))
+      const body = Buffer.from(JSON.stringify({ flags: evaluations }))
+      // A hash of this caller's whole answer: any change to it (their set, a global or active
+      // feature) changes the tag, and callers with different answers never share one.
+      const etag = etagOf(body)
+      const { headers200, headers304 } = revalidatedHeaders(body.length, etag)
+      if (ifNoneMatch(req.headers['if-none-match'], etag)) {
+        res.writeHead(304, headers304)
+        res.end()
+        return
+      }
+      res.writeHead(200, headers200)
+      res.end(body)
+    } catch (err) {
+      replier.failure(res, err)
+    }
+  }
+
+  return [
+    { path: '/ofrep/v1/evaluate/flags', methods: { POST: bulk } },
+    { prefix: '/ofrep/v1/evaluate/flags/', methods: { POST: single } },
+  ]
+}
+
+function isObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

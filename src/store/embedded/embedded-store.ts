@@ -1,0 +1,175 @@
+// The development store: the Redis data model held in process, loaded from a JSON file, so the
+// service runs with no Redis at all. Read-only; reloads when the file changes. Same semantics as
+// Redis through src/evaluate.ts. Not for production: each worker holds its own copy.
+//
+// File format (mirrors the Redis keys):
+//   { "global_features": [..], "active_features": [..],
+//     "tokens": { "<token>": "<user_id>" }, "user_features": { "<user_id>": [..] } }
+
+import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs'
+import type { Logger } from 'pino'
+import { DEFAULTS } from '../../config/config.js'
+import { DataFileError } from '../../errors.js'
+import { resolveFeatures, resolveFlags, type FlagReason } from '../../core/evaluate.js'
+import { OFREP_KEY, Refusals, type AnswerLimits } from '../limits.js'
+import type { FeatureStore } from '../store.js'
+
+/**
+ * The parsed contents of a data file. Feature lists are deduplicated, as Redis sets are, so their
+ * lengths are the cardinalities the size limits are checked on.
+ */
+export interface EmbeddedData {
+  readonly global: readonly string[]
+  readonly active: ReadonlySet<string>
+  readonly tokens: ReadonlyMap<string, string>
+  readonly userFeatures: ReadonlyMap<string, readonly string[]>
+}
+
+const RELOAD_POLL_MS = 500 // 0.5 s: polling sees atomic renames by editors, which fs.watch can miss
+
+/**
+ * Read and validate a data file.
+ * @throws DataFileError naming the file and the problem
+ */
+export function loadDataFile (file: string): EmbeddedData {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new DataFileError(file, `cannot read: ${(err as Error).message}`, { cause: err })
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new DataFileError(file, `not valid JSON: ${(err as Error).message}`, { cause: err })
+  }
+  if (!isObject(raw)) throw new DataFileError(file, 'expected a JSON object at the top level')
+  for (const key of Object.keys(raw)) {
+    if (!['global_features', 'active_features', 'tokens', 'user_features'].includes(key)) {
+      throw new DataFileError(file, `unknown key "${key}" (expected global_features, active_features, tokens, user_features)`)
+    }
+  }
+  const global = stringArray(file, raw.global_features ?? [], 'global_features')
+  const active = stringArray(file, raw.active_features ?? [], 'active_features')
+  const tokens = new Map<string, string>()
+  for (const [token, userId] of objectEntries(file, raw.tokens ?? {}, 'tokens')) {
+    if (typeof userId !== 'string' || userId === '') {
+      throw new DataFileError(file, `tokens["${token}"]: expected a non-empty user id string`)
+    }
+    tokens.set(token, userId)
+  }
+  const userFeatures = new Map<string, readonly string[]>()
+  for (const [userId, features] of objectEntries(file, raw.user_features ?? {}, 'user_features')) {
+    userFeatures.set(userId, unique(stringArray(file, features, `user_features["${userId}"]`)))
+  }
+  return { global: unique(global), active: new Set(active), tokens, userFeatures }
+}
+
+/** Store reading the data file; each reload swaps the whole data set at once, like an atomic write. */
+export class EmbeddedStore implements FeatureStore {
+  readonly kind = 'embedded' as const
+  readonly file: string
+  #data: EmbeddedData
+  readonly #log: Logger
+  readonly #limits: AnswerLimits
+  readonly #refusals: Refusals
+  readonly #onChange: (current: Stats, previous: Stats) => void
+  #closed = false
+
+  /**
+   * @param limits the same answer limits as the Redis store applies (config)
+   * @throws DataFileError when the file is missing or invalid
+   */
+  constructor (file: string, log: Logger, limits: AnswerLimits = DEFAULTS) {
+    this.file = file
+    this.#log = log
+    this.#limits = limits
+    this.#refusals = new Refusals(log)
+    this.#onChange = (current, previous) => {
+      if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size) this.reload()
+    }
+    this.#data = this.#decodable(loadDataFile(file))
+    watchFile(file, { interval: RELOAD_POLL_MS, persistent: false }, this.#onChange)
+  }
+
+  /** Re-read the file; a bad file keeps the previous data and logs why. */
+  reload (): void {
+    try {
+      this.#data = this.#decodable(loadDataFile(this.file))
+      this.#log.info({ file: this.file }, 'embedded store reloaded')
+    } catch (err) {
+      this.#log.error({ err }, 'embedded store reload failed; keeping the previous data')
+    }
+  }
+
+  async reachable (): Promise<boolean> {
+    return true
+  }
+
+  async userIdForToken (token: string): Promise<string | null> {
+    return this.#data.tokens.get(token) ?? null
+  }
+
+  async featuresFor (userId: string | null): Promise<string[]> {
+    const data = this.#data
+    const mine = userId === null ? undefined : data.userFeatures.get(userId) ?? []
+    // The Redis store's bound (src/scripts/answers.lua), checked before the answer is computed.
+    const bound = data.global.length + (mine === undefined ? 0 : Math.min(mine.length, data.active.size))
+    if (bound > this.#limits.maxAnswerFeatures) {
+      throw this.#refusals.tooLarge(userId === null ? 'global_features' : `features:user:${userId}`, bound, this.#limits.maxAnswerFeatures)
+    }
+    return resolveFeatures(data.global, data.active, mine)
+  }
+
+  async flagsFor (userId: string | null): Promise<ReadonlyMap<string, FlagReason>> {
+    const data = this.#data
+    // The Redis store's bound (src/scripts/flags.lua): the listed flags are global ∪ active.
+    const bound = data.global.length + data.active.size
+    if (bound > this.#limits.maxOfrepFlags) throw this.#refusals.tooLarge(OFREP_KEY, bound, this.#limits.maxOfrepFlags)
+    return resolveFlags(data.global, data.active, userId === null ? undefined : data.userFeatures.get(userId) ?? [])
+  }
+
+  /**
+   * The data without feature names that hold U+FFFD (bytes of the file that are not UTF-8, or the
+   * escape itself), as the Redis store skips them; logged once per key, like there.
+   */
+  #decodable (data: EmbeddedData): EmbeddedData {
+    const userFeatures = new Map<string, readonly string[]>()
+    for (const [userId, features] of data.userFeatures) {
+      userFeatures.set(userId, this.#refusals.decodable(`features:user:${userId}`, features as string[]))
+    }
+    return {
+      global: this.#refusals.decodable('global_features', data.global as string[]),
+      active: new Set(this.#refusals.decodable('active_features', Array.from(data.active))),
+      tokens: data.tokens,
+      userFeatures,
+    }
+  }
+
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    unwatchFile(this.file, this.#onChange)
+  }
+}
+
+function unique (list: string[]): string[] {
+  return Array.from(new Set(list))
+}
+
+function isObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function stringArray (file: string, value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) {
+    throw new DataFileError(file, `${what}: expected an array of non-empty strings`)
+  }
+  return value as string[]
+}
+
+function objectEntries (file: string, value: unknown, what: string): [string, unknown][] {
+  if (!isObject(value)) throw new DataFileError(file, `${what}: expected an object`)
+  return Object.entries(value)
+}

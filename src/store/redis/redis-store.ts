@@ -1,0 +1,344 @@
+// The production store: two Redis instances in the layout existing data and backoffice scripts use.
+//   users Redis:    token:<token> -> <user_id>
+//   features Redis: global_features (set), active_features (set), features:user:<id> (set)
+// The hot reads are batched per event-loop turn (batch.ts): one command per turn on each side (an
+// MGET of the tokens, a script call for the answers), whatever the number of requests; ioredis
+// auto-pipelining batches the other commands.
+
+import { readFileSync } from 'node:fs'
+import { Redis, ReplyError, type Result, type RedisOptions } from 'ioredis'
+import type { Logger } from 'pino'
+import type { Config } from '../../config/config.js'
+import { HttpError } from '../../errors.js'
+import { resolveFlags, sortFeatures, type FlagReason } from '../../core/evaluate.js'
+import type { FeatureStore } from '../store.js'
+import { Batch } from './batch.js'
+import { OFREP_KEY, Refusals } from '../limits.js'
+import { TrackedCache, Tracker } from './tracking.js'
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** src/scripts/answers.lua: global_features, then each user's active features, atomically. */
+    tideflagsAnswers (numKeys: number, ...keysThenLimit: string[]): Result<Array<string[] | Error>, Context>
+    /** src/scripts/tokens.lua: the user id (or null) of each token key. */
+    tideflagsTokens (numKeys: number, ...keys: string[]): Result<Array<string | null | Error>, Context>
+    /** src/scripts/flags.lua: global, active, and the user's active features, atomically. */
+    tideflagsFlags (globalKey: string, activeKey: string, userKey: string, known: '0' | '1', limit: string): Result<[string[], string[], string[]], Context>
+  }
+}
+
+// Read once at startup; ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT (a restarted Redis).
+const ANSWERS_LUA = readFileSync(new URL('./scripts/answers.lua', import.meta.url), 'utf8')
+const TOKENS_LUA = readFileSync(new URL('./scripts/tokens.lua', import.meta.url), 'utf8')
+const FLAGS_LUA = readFileSync(new URL('./scripts/flags.lua', import.meta.url), 'utf8')
+
+export const GLOBAL_KEY = 'global_features'
+export const ACTIVE_KEY = 'active_features'
+export const TOKEN_PREFIX = 'token:'
+export const USER_PREFIX = 'features:user:'
+
+// Most keys per call. A script runs alone on Redis's one thread, stalling every other client of that
+// Redis meanwhile: answers.lua took 0.82 ms for 128 users and 1.41 ms for 256 on the bench machine
+// (INFO commandstats), so 128 keeps a call under a millisecond. A turn brings about one request per
+// busy connection: 10 per call under the benchmark's load, so the bound only matters at thousands of
+// connections.
+export const MAX_BATCH_KEYS = 128
+
+// The commands the batches send (ioredis names a script command by its defineCommand name).
+const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'mget', 'smembers'] as const
+
+// Redis replies that mean "not now" rather than "never": the request may succeed on retry.
+const TRANSIENT_REPLIES = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'MASTERDOWN', 'CLUSTERDOWN', 'READONLY'])
+
+// The error reply answers.lua and flags.lua give in place of an answer past the limit: 'TOOLARGE <bound>'.
+const TOO_LARGE = 'TOOLARGE'
+
+/** Connection options shared by both clients; see README "Redis failures" for the reasoning. */
+export function clientOptions (config: Config, name: string): RedisOptions {
+  return {
+    connectionName: `tideflags-${name}`,
+    // RESP2, as ioredis 5 spoke. ioredis 6 defaults to RESP3, where Redis sends tracking invalidations
+    // as `invalidate` push frames, which ioredis 6 drops: the client-side cache (tracking.ts) would
+    // then serve stale answers for ever. Under RESP2 they arrive as __redis__:invalidate messages.
+    protocol: 2,
+    enableAutoPipelining: true,
+    // The hot reads are already one command per turn (batch.ts). Auto-pipelining would hold each one
+    // more turn and wrap it in a pipeline of one: 6-17% fewer authenticated req/s, measured
+    // (bench/README.md). These go out at once; every other command is still auto-pipelined.
+    autoPipeliningIgnoredCommands: [...BATCHED_COMMANDS],
+    // Fail fast while disconnected instead of queueing: a queue would grow without bound during an
+    // outage and then flood Redis when it returns. The client gets a 503 and retries.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: config.redisCommandTimeoutMs,
+    connectTimeout: 2_000, // 2 s
+    // Reconnect quickly, capped at 1 s, forever: service comes back by itself when Redis does.
+    retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 1_000),
+  }
+}
+
+/** Store backed by the users and features Redis instances. */
+export class RedisStore implements FeatureStore {
+  readonly kind = 'redis' as const
+  readonly users: Redis
+  readonly features: Redis
+  readonly #maxPending: number
+  readonly #log: Logger
+  /** Client-side caches (undefined when off): token key -> user id or null; answer key -> answer. */
+  readonly #tokens: TrackedCache<string | null> | undefined
+  readonly #answers: TrackedCache<string[]> | undefined
+  readonly #trackers: Tracker[] = []
+  /** One array per distinct answer: many users share one, which keeps the answers cache small. */
+  #interned = new Map<string, string[]>()
+  readonly #maxInterned: number
+  readonly #tokenBatch: Batch<string | null>
+  /** Keyed by features:user:<id>, or GLOBAL_KEY for an anonymous caller. */
+  readonly #answerBatch: Batch<string[]>
+  #pending = 0
+  #closed = false
+  readonly #refusals: Refusals
+  // The limits as script arguments, made once.
+  readonly #maxAnswer: number
+  readonly #maxAnswerArg: string
+  readonly #maxFlags: number
+  readonly #maxFlagsArg: string
+
+  constructor (config: Config & { store: { kind: 'redis' } }, log: Logger) {
+    this.#log = log
+    this.#maxPending = config.redisMaxPending
+    this.#maxInterned = config.clientCacheEntries
+    this.#refusals = new Refusals(log)
+    this.#maxAnswer = config.maxAnswerFeatures
+    this.#maxAnswerArg = String(config.maxAnswerFeatures)
+    this.#maxFlags = config.maxOfrepFlags
+    this.#maxFlagsArg = String(config.maxOfrepFlags)
+    this.features = this.#connect(config.store.featuresUrl, config, 'features')
+    this.features.defineCommand('tideflagsAnswers', { lua: ANSWERS_LUA })
+    this.features.defineCommand('tideflagsFlags', { numberOfKeys: 3, lua: FLAGS_LUA })
+    // Both URLs may name the same instance and db: share one connection then.
+    this.users = config.store.usersUrl === config.store.featuresUrl
+      ? this.features
+      : this.#connect(config.store.usersUrl, config, 'users')
+    this.users.defineCommand('tideflagsTokens', { lua: TOKENS_LUA })
+    this.#tokenBatch = new Batch((keys) => this.#readUserIds(keys), MAX_BATCH_KEYS)
+    this.#answerBatch = new Batch((keys) => this.#readAnswers(keys), MAX_BATCH_KEYS)
+    if (config.clientCacheEntries > 0) {
+      const tokens = new TrackedCache<string | null>(config.clientCacheEntries)
+      // global and active features are inputs of every answer: a change to either drops them all.
+      const answers = new TrackedCache<string[]>(config.clientCacheEntries, [GLOBAL_KEY, ACTIVE_KEY])
+      this.#tokens = tokens
+      this.#answers = answers
+      const { usersUrl, featuresUrl } = config.store
+      if (this.users === this.features) {
+        this.#trackers.push(new Tracker(this.features, featuresUrl, clientOptions(config, 'features'), [tokens, answers] as TrackedCache<unknown>[], log))
+      } else {
+        this.#trackers.push(new Tracker(this.users, usersUrl, clientOptions(config, 'users'), [tokens] as TrackedCache<unknown>[], log))
+        this.#trackers.push(new Tracker(this.features, featuresUrl, clientOptions(config, 'features'), [answers] as TrackedCache<unknown>[], log))
+      }
+    }
+  }
+
+  async reachable (): Promise<boolean> {
+    const clients = this.users === this.features ? [this.features] : [this.users, this.features]
+    return Promise.all(clients.map(async (client) => await client.ping())).then(() => true, () => false)
+  }
+
+  userIdForToken (token: string): Promise<string | null> {
+    const key = TOKEN_PREFIX + token
+    const cache = this.#tokens
+    // Not async: without the cache the caller gets the batch's promise itself, one layer fewer.
+    return cache === undefined ? this.#run(this.#tokenBatch, key) : this.#cachedUserId(cache, key)
+  }
+
+  async #cachedUserId (cache: TrackedCache<string | null>, key: string): Promise<string | null> {
+    const hit = cache.get(key)
+    if (hit !== undefined) return hit
+    const ticket = cache.ticket()
+    const userId = await this.#run(this.#tokenBatch, key)
+    cache.set(key, userId, ticket)
+    return userId
+  }
+
+  /** The answer; the array may be shared with later calls (cached), so callers must not change it. */
+  featuresFor (userId: string | null): Promise<string[]> {
+    const key = userId === null ? GLOBAL_KEY : USER_PREFIX + userId
+    const cache = this.#answers
+    return cache === undefined ? this.#run(this.#answerBatch, key) : this.#cachedAnswer(cache, key)
+  }
+
+  async #cachedAnswer (cache: TrackedCache<string[]>, key: string): Promise<string[]> {
+    const hit = cache.get(key)
+    if (hit !== undefined) return hit
+    const ticket = cache.ticket()
+    const shared = this.#intern(await this.#run(this.#answerBatch, key))
+    cache.set(key, shared, ticket)
+    return shared
+  }
+
+  /**
+   * One batch of token lookups. MGET answers a batch at a fraction of a script's cost on Redis, but it
+   * answers nil both for an unknown token and for a key of the wrong type; so the keys that come back
+   * nil are read again with GET's semantics (tokens.lua), which tells the two apart: an unknown token
+   * stays null (401), a wrong type becomes that caller's 500. Only those callers wait for the second
+   * call (the 401 path, which needs no speed); the known tokens of the batch are answered at once.
+   */
+  async #readUserIds (keys: readonly string[]): Promise<Array<string | null | Error | Promise<string | null>>> {
+    const ids: Array<string | null | Error | Promise<string | null>> = await this.users.mget(keys as string[])
+    const unknown: string[] = []
+    for (let i = 0; i < ids.length; i++) if (ids[i] === null) unknown.push(keys[i] as string)
+    if (unknown.length === 0) return ids
+    const again = this.users.tideflagsTokens(unknown.length, ...unknown)
+    let next = 0
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] !== null) continue
+      const at = next++
+      ids[i] = again.then((reread) => {
+        const id = reread[at] as string | null | Error
+        if (id instanceof Error) throw id
+        return id
+      })
+    }
+    return ids
+  }
+
+  /** One batch of answers: the script's reply turned into one sorted answer per key. */
+  async #readAnswers (keys: readonly string[]): Promise<Array<string[] | Error>> {
+    const userKeys = keys.filter((key) => key !== GLOBAL_KEY) // anonymous callers need KEYS[1] only
+    if (userKeys.length === 0) return [await this.#readGlobal()] // no script needed
+    const reply = await this.features.tideflagsAnswers(2 + userKeys.length, GLOBAL_KEY, ACTIVE_KEY, ...userKeys, this.#maxAnswerArg)
+    const first = reply[0] as string[] | Error
+    if (first instanceof Error) {
+      const refused = this.#refused(GLOBAL_KEY, first, this.#maxAnswer)
+      return keys.map(() => refused)
+    }
+    // Every answer in the batch starts from the same global features: sorted once, and shared as is
+    // by the callers with nothing of their own (answer.ts then finds it by identity).
+    const global = sortFeatures(this.#refusals.decodable(GLOBAL_KEY, first))
+    const inGlobal = new Set(global)
+    let next = 1
+    return keys.map((key) => {
+      if (key === GLOBAL_KEY) return global
+      const mine = reply[next++] as string[] | Error
+      return mine instanceof Error
+        ? this.#refused(key, mine, this.#maxAnswer)
+        : withGlobal(global, inGlobal, this.#refusals.decodable(key, mine))
+    })
+  }
+
+  /**
+   * The anonymous answer: one SMEMBERS, as the anonymous path has always been served (no script, one
+   * round trip: it is the busiest path). The size is checked after the read: global_features is the
+   * operator's own data, the same for every caller, so a caller cannot grow what this reads; the bound
+   * keeps an oversized set from being sent to every client, like the script does for users.
+   */
+  async #readGlobal (): Promise<string[] | Error> {
+    const members = await this.features.smembers(GLOBAL_KEY)
+    if (members.length > this.#maxAnswer) return this.#refusals.tooLarge(GLOBAL_KEY, members.length, this.#maxAnswer)
+    return sortFeatures(this.#refusals.decodable(GLOBAL_KEY, members))
+  }
+
+  /** A script's error reply for `key` as the caller's error: TOOLARGE is refused (and reported once). */
+  #refused (key: string, err: Error, limit: number): Error {
+    const [code, bound] = err.message.split(' ', 2) // RESP: the first word of an error reply is its code
+    return code === TOO_LARGE ? this.#refusals.tooLarge(key, Number(bound), limit) : err
+  }
+
+  async flagsFor (userId: string | null): Promise<ReadonlyMap<string, FlagReason>> {
+    const [global, active, mine] = await this.#bounded(() => (userId === null
+      ? this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX, '0', this.#maxFlagsArg)
+      : this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId, '1', this.#maxFlagsArg))
+      .catch((err: unknown) => { throw err instanceof ReplyError ? this.#refused(OFREP_KEY, err as Error, this.#maxFlags) : err }))
+    // The user's features are active ones: dropping the undecodable active names drops theirs too
+    // (resolveFlags keeps only the user's features that are in `active`).
+    return resolveFlags(this.#refusals.decodable(GLOBAL_KEY, global), new Set(this.#refusals.decodable(ACTIVE_KEY, active)),
+      userId === null ? undefined : mine)
+  }
+
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const tracker of this.#trackers) tracker.close()
+    const clients = this.users === this.features ? [this.features] : [this.users, this.features]
+    await Promise.all(clients.map(async (client) => {
+      try {
+        await client.quit()
+      } catch {
+        client.disconnect()
+      }
+    }))
+  }
+
+  #intern (answer: string[]): string[] {
+    const json = JSON.stringify(answer)
+    const shared = this.#interned.get(json)
+    if (shared !== undefined) return shared
+    if (this.#interned.size >= this.#maxInterned) this.#interned = new Map()
+    this.#interned.set(json, answer)
+    return answer
+  }
+
+  // Bounds the lookups waiting on Redis: while Redis stalls, requests past the bound get a 503 at once
+  // instead of piling up in memory until the command timeout clears them. Every caller counts, also
+  // one sharing a batch slot with another: the bound is on requests held, not on keys sent.
+  #run<T> (batch: Batch<T>, key: string): Promise<T> {
+    if (this.#pending >= this.#maxPending) return Promise.reject(new HttpError('TF_ERR_SERVICE_UNAVAILABLE'))
+    this.#pending++
+    return batch.get(key).then(this.#settled as (value: T) => T, this.#failed)
+  }
+
+  #bounded<T> (read: () => Promise<T>): Promise<T> {
+    if (this.#pending >= this.#maxPending) return Promise.reject(new HttpError('TF_ERR_SERVICE_UNAVAILABLE'))
+    this.#pending++
+    return read().then(this.#settled as (value: T) => T, this.#failed)
+  }
+
+  // Bound once: the hot path allocates no closures for them.
+  readonly #settled = (value: unknown): unknown => {
+    this.#pending--
+    return value
+  }
+
+  readonly #failed = (err: unknown): never => {
+    this.#pending--
+    throw classify(err)
+  }
+
+  #connect (url: string, config: Config, name: string): Redis {
+    const client = new Redis(url, clientOptions(config, name))
+    let healthy = true
+    // Log transitions only: a Redis outage must not turn into a log flood.
+    const lost = (err?: Error): void => {
+      if (healthy) this.#log.warn({ err, redis: name }, 'redis connection lost')
+      healthy = false
+    }
+    client.on('error', lost)
+    client.on('close', () => lost())
+    client.on('ready', () => {
+      if (!healthy) this.#log.info({ redis: name }, 'redis connection restored')
+      healthy = true
+    })
+    return client
+  }
+}
+
+/** Map a Redis client error to the client response: 503 when retrying may help, 500 otherwise. */
+export function classify (err: unknown): HttpError {
+  if (err instanceof HttpError) return err // already decided (an answer refused for its size)
+  if (err instanceof ReplyError) {
+    // The first word of a Redis error reply is its error code (RESP protocol), not free text.
+    const message = (err as Error).message
+    const code = message.split(' ', 1)[0] as string
+    return new HttpError(TRANSIENT_REPLIES.has(code) ? 'TF_ERR_SERVICE_UNAVAILABLE' : 'TF_ERR_INTERNAL', { cause: err })
+  }
+  // Everything else comes from the connection: refused, closed, not writeable, timed out.
+  return new HttpError('TF_ERR_SERVICE_UNAVAILABLE', { cause: err })
+}
+
+/** global ∪ mine, sorted; `global` itself when mine adds nothing. */
+function withGlobal (global: string[], inGlobal: ReadonlySet<string>, mine: string[]): string[] {
+  if (mine.length === 0) return global
+  const answer = global.slice()
+  for (const feature of mine) if (!inGlobal.has(feature)) answer.push(feature)
+  return answer.length === global.length ? global : sortFeatures(answer)
+}

@@ -1,0 +1,96 @@
+// What the built cluster (node dist/main.js) says about its readiness when Redis is down at boot:
+// it listens and says so, and it says "ready" (log line and supervisor message) only once Redis answers.
+
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { request } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import { freePort, RedisServer } from '../../helpers/redis-server.js'
+import { MAIN } from '../../helpers/service.js'
+
+async function status (url: string): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const req = request(url, { agent: false }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)) })
+    req.on('error', reject)
+    req.setTimeout(5_000, () => req.destroy(new Error(`no answer within 5 s from ${url}`)))
+    req.end()
+  })
+}
+
+const LISTENING_LINE = 'service listening; feature store not reachable yet (503 until it is)'
+
+t.test('with Redis unreachable at boot the service says it listens, not that it is ready, until Redis answers', async (t) => {
+  t.plan(10)
+  const redis = new RedisServer()
+  redis.port = await freePort()
+  t.teardown(async () => { await redis.stop() })
+  const port = await freePort()
+  // An IPC channel, as pm2 (fork mode, wait_ready) gives the primary.
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: '2', REDIS_USERS_URL: redis.url, REDIS_FEATURES_URL: redis.url },
+    stdio: ['ignore', 'pipe', 'ignore', 'ipc'],
+  })
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  const messages: unknown[] = []
+  child.on('message', (m: unknown) => messages.push(m))
+  const logs: Record<string, unknown>[] = []
+  let buffered = ''
+  child.stdout?.setEncoding('utf8')
+  child.stdout?.on('data', (chunk: string) => {
+    buffered += chunk
+    let nl
+    while ((nl = buffered.indexOf('\n')) !== -1) {
+      logs.push(JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>)
+      buffered = buffered.slice(nl + 1)
+    }
+  })
+  const count = (msg: string): number => logs.filter((l) => l.msg === msg).length
+  const until = async (check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; logs: ${JSON.stringify(logs)}`)
+      await sleep(20)
+    }
+  }
+
+  await until(() => count(LISTENING_LINE) === 1, 'the listening line')
+  t.equal(count('worker listening'), 2, 'both workers listen')
+  // A worker reports within milliseconds of listening: give a wrong "ready" every chance to show.
+  await sleep(1_000)
+  t.equal(count('service ready'), 0, 'no "service ready" while Redis is down')
+  t.notOk(messages.includes('ready'), 'no ready message to the supervisor either')
+  t.equal(await status(`http://127.0.0.1:${port}/readyz`), 503, '/readyz agrees')
+
+  await redis.start()
+  await until(() => count('service ready') === 1, '"service ready"')
+  t.equal(count('feature store reachable; worker ready'), 2, 'each worker reported its store answers')
+  await until(() => messages.includes('ready'), 'the supervisor message')
+  t.equal(messages.filter((m) => m === 'ready').length, 1, 'the supervisor is told once')
+  t.equal(await status(`http://127.0.0.1:${port}/readyz`), 200, '/readyz agrees')
+  t.equal(await status(`http://127.0.0.1:${port}/features`), 200, 'and the service serves')
+  t.equal(count(LISTENING_LINE), 1, 'the listening line was said once')
+  child.kill('SIGTERM')
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal(code, 0, 'stops cleanly')
+})
+
+t.test('a service stopped before Redis ever answers exits cleanly and never says it is ready', async (t) => {
+  t.plan(3)
+  const redisPort = await freePort()
+  const port = await freePort()
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: '1', REDIS_USERS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_FEATURES_URL: `redis://127.0.0.1:${redisPort}` },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  let out = ''
+  child.stdout?.setEncoding('utf8')
+  child.stdout?.on('data', (c: string) => { out += c })
+  for (let i = 0; i < 1_000 && !out.includes(LISTENING_LINE); i++) await sleep(20)
+  t.match(out, LISTENING_LINE)
+  child.kill('SIGTERM')
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal(code, 0, 'exits 0: the store poll does not hold the worker')
+  t.notMatch(out, 'service ready')
+})

@@ -1,0 +1,162 @@
+// The import rules of README "Architecture", read off the real import graph of src/. A rule broken by a
+// new import fails here with the importing file, the imported one and the rule's reason.
+
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url))
+
+/** One import statement: the file it names (src-relative, or the bare package), and whether it loads code. */
+interface Edge {
+  readonly to: string
+  /** false for `import type`/`export type`: erased by tsc, so it loads nothing at run time. */
+  readonly runtime: boolean
+}
+
+function sourceFiles (dir: string): string[] {
+  const out: string[] = []
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) out.push(...sourceFiles(path))
+    else if (name.endsWith('.ts')) out.push(relative(SRC, path))
+  }
+  return out.sort()
+}
+
+// Static imports and re-exports (`import x from`, `import type`, `export { } from`, side-effect
+// `import 'x'`) and dynamic `import('x')`.
+const IMPORT = /^\s*(import|export)\s+(type\s+)?(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]/gm
+const DYNAMIC = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g
+
+export function importsOf (file: string, text: string): Edge[] {
+  const edges: Edge[] = []
+  const add = (spec: string, runtime: boolean): void => {
+    const to = spec.startsWith('.') ? join(dirname(file), spec).replace(/\.js$/, '.ts') : spec
+    edges.push({ to, runtime })
+  }
+  for (const m of text.matchAll(IMPORT)) add(m[3] as string, m[2] === undefined)
+  for (const m of text.matchAll(DYNAMIC)) add(m[1] as string, true)
+  return edges
+}
+
+const files = sourceFiles(SRC)
+const texts = new Map(files.map((f) => [f, readFileSync(join(SRC, f), 'utf8')]))
+const graph = new Map(files.map((f) => [f, importsOf(f, texts.get(f) as string)]))
+
+const layer = (file: string): string => file.includes('/') ? file.slice(0, file.indexOf('/')) : file
+const local = (edges: readonly Edge[]): Edge[] => edges.filter((e) => files.includes(e.to))
+
+function violations (rule: (from: string, to: string) => boolean): string[] {
+  const out: string[] = []
+  for (const [from, edges] of graph) for (const e of local(edges)) if (rule(from, e.to)) out.push(`${from} -> ${e.to}`)
+  return out
+}
+
+t.test('every relative import names a file that exists in src/', async (t) => {
+  const missing: string[] = []
+  for (const [from, edges] of graph) {
+    for (const e of edges) if (e.to.startsWith('.') || (!e.to.includes(':') && e.to.endsWith('.ts') && !files.includes(e.to))) missing.push(`${from} -> ${e.to}`)
+  }
+  t.same(missing, [])
+  t.ok(graph.size > 20, 'the graph was read')
+})
+
+t.test('core/ imports nothing of the service but core/ itself, and no package', async (t) => {
+  const bad: string[] = []
+  for (const [from, edges] of graph) {
+    if (layer(from) !== 'core') continue
+    for (const e of edges) if (!e.to.startsWith('node:') && layer(e.to) !== 'core') bad.push(`${from} -> ${e.to}`)
+  }
+  t.same(bad, [], 'the rule is pure: no I/O, no HTTP, no store, no config')
+})
+
+t.test('errors.ts imports nothing of the service; config/ only errors.ts', async (t) => {
+  t.same(violations((from) => from === 'errors.ts'), [])
+  t.same(violations((from, to) => layer(from) === 'config' && layer(to) !== 'config' && to !== 'errors.ts' && layer(to) !== 'core'), [])
+})
+
+t.test('the store never imports HTTP, routes, the app or process code', async (t) => {
+  t.same(violations((from, to) => layer(from) === 'store' && ['http', 'routes', 'app.ts', 'process', 'main.ts'].includes(layer(to))), [])
+})
+
+t.test('http/ and observability/ never import routes, stores, the app or process code', async (t) => {
+  const upper = ['routes', 'store', 'app.ts', 'process', 'main.ts']
+  t.same(violations((from, to) => ['http', 'observability'].includes(layer(from)) && upper.includes(layer(to))), [])
+  t.same(violations((from, to) => layer(from) === 'observability' && layer(to) === 'http'), [], 'observability sits below http')
+})
+
+t.test('routes never import each other (a route may span files of its own folder)', async (t) => {
+  const routeOf = (file: string): string => file.split('/').slice(0, 2).join('/').replace(/\.ts$/, '')
+  t.same(violations((from, to) => layer(from) === 'routes' && layer(to) === 'routes' && routeOf(from) !== routeOf(to)), [])
+  t.same(violations((from, to) => layer(from) === 'routes' && ['app.ts', 'process', 'main.ts'].includes(layer(to))), [])
+})
+
+/** Every file and package the given file loads at run time, transitively. */
+function runtimeClosure (start: string): Set<string> {
+  const seen = new Set<string>()
+  const queue = [start]
+  while (queue.length > 0) {
+    const file = queue.pop() as string
+    if (seen.has(file)) continue
+    seen.add(file)
+    for (const e of graph.get(file) ?? []) if (e.runtime) queue.push(e.to)
+  }
+  return seen
+}
+
+t.test("the primary's import closure holds no ioredis, no node:http, no store and no routes", async (t) => {
+  for (const entry of ['process/primary.ts', 'main.ts']) {
+    const closure = [...runtimeClosure(entry)]
+    t.ok(closure.length > 3, `${entry}: closure read`)
+    t.same(closure.filter((f) => f === 'ioredis' || f === 'node:http' || f === 'http' || layer(f) === 'routes' || f === 'app.ts' ||
+      f === 'store/index.ts' || f.startsWith('store/redis/')), [], `${entry} loads none of them`)
+  }
+})
+
+t.test('nothing but config/ reads process.env', async (t) => {
+  const readers = files.filter((f) => layer(f) !== 'config' && /process\.env\b/.test(texts.get(f) as string))
+  t.same(readers, [])
+})
+
+/** The import cycles of the graph (every import counts, type-only ones too), as paths. */
+export function cycles (edges: ReadonlyMap<string, readonly Edge[]>): string[][] {
+  const found: string[][] = []
+  const state = new Map<string, 'open' | 'done'>()
+  const stack: string[] = []
+  const visit = (file: string): void => {
+    state.set(file, 'open')
+    stack.push(file)
+    for (const e of edges.get(file) ?? []) {
+      if (!edges.has(e.to)) continue
+      const s = state.get(e.to)
+      if (s === 'open') found.push([...stack.slice(stack.indexOf(e.to)), e.to])
+      else if (s === undefined) visit(e.to)
+    }
+    stack.pop()
+    state.set(file, 'done')
+  }
+  for (const file of edges.keys()) if (!state.has(file)) visit(file)
+  return found
+}
+
+t.test('no import cycles', async (t) => {
+  t.same(cycles(graph).map((c) => c.join(' -> ')), [])
+})
+
+t.test('the cycle finder and the import reader see what they must (so the rules above cannot pass vacuously)', async (t) => {
+  const g = new Map<string, Edge[]>([
+    ['a.ts', [{ to: 'b.ts', runtime: true }]],
+    ['b.ts', [{ to: 'a.ts', runtime: false }]],
+    ['c.ts', []],
+  ])
+  t.same(cycles(g), [['a.ts', 'b.ts', 'a.ts']])
+  const edges = importsOf('http/x.ts', "import type { A } from '../core/a.js'\nimport { b } from './b.js'\nexport { c } from 'pkg'\nconst d = await import('../store/d.js')\n")
+  t.same(edges, [
+    { to: 'core/a.ts', runtime: false },
+    { to: 'http/b.ts', runtime: true },
+    { to: 'pkg', runtime: true },
+    { to: 'store/d.ts', runtime: true },
+  ])
+})
