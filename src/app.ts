@@ -7,11 +7,13 @@ import { HTTP_ERRORS, type HttpErrorDef } from './errors.js'
 import { featuresRoute } from './routes/features.js'
 import { healthRoutes, readinessProbe } from './routes/health.js'
 import { instrument } from './http/instrument.js'
-import { Metrics, metricsRoute } from './observability/metrics.js'
+import { Metrics } from './observability/metrics.js'
+import { metricsRoute } from './routes/metrics.js'
+import { askPrimary } from './process/metrics-relay.js'
 import { ofrepRoutes } from './routes/ofrep/ofrep.js'
 import { Replier } from './http/reply.js'
-import { createRouter } from './http/router.js'
-import { Drain } from './process/shutdown.js'
+import { createRouter, type Match } from './http/router.js'
+import { Drain } from './http/drain.js'
 import type { FeatureStore } from './store/index.js'
 
 // Written straight to the socket: node has no response object for a request it could not parse.
@@ -52,25 +54,23 @@ export function createServer (config: Config, store: FeatureStore, log: Logger, 
     featuresRoute(store, replier),
     ...ofrepRoutes(config, store, replier),
     ...healthRoutes(probe, drain, replier),
-    metricsRoute(metrics, config, replier),
+    // clusterMetrics is set only by our primary, which always forks with an IPC channel.
+    metricsRoute(metrics.registry.contentType, config.clusterMetrics ? askPrimary() : async () => ({ value: await metrics.registry.metrics(), at: Date.now() }), replier),
   ]
-  metrics.addRoutes(
-    routes.flatMap((route) => 'path' in route ? [route.path] : []),
-    routes.flatMap((route) => 'prefix' in route ? [route.prefix] : []))
-  const router = createRouter(routes, replier)
+  const router = createRouter(routes, replier, metrics)
   // node answers a missing Host (400) and an unknown Expect (417) itself, with empty bodies and past
   // the metrics; the server options below hand both to this listener instead.
-  const conforming = (req: IncomingMessage, res: ServerResponse): void => {
+  const conforming = (req: IncomingMessage, res: ServerResponse, match: Match): void => {
     if (req.httpVersionMinor === 1) {
       const headers = req.headers
       if (headers.host === undefined) return replier.error(res, HTTP_ERRORS.TF_ERR_MISSING_HOST, CLOSE)
       const expect = headers.expect
       if (expect !== undefined && !CONTINUE.test(expect)) return replier.error(res, HTTP_ERRORS.TF_ERR_EXPECTATION_FAILED)
     }
-    router(req, res)
+    router.dispatch(req, res, match)
   }
   const listener = instrument(conforming, {
-    drain, metrics, replier, accessLog, maxPipelined: DEFAULTS.maxPipelinedRequests, maxWaiting: DEFAULTS.maxWaitingRequests,
+    router, drain, metrics, replier, accessLog, maxPipelined: DEFAULTS.maxPipelinedRequests, maxWaiting: DEFAULTS.maxWaitingRequests,
   })
   const server = createHttpServer({
     requireHostHeader: false,

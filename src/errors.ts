@@ -82,14 +82,20 @@ export const HTTP_ERRORS = Object.freeze({
 
 export type HttpErrorCode = keyof typeof HTTP_ERRORS
 
+/** Why a Redis command failed, as the `kind` label of tideflags_redis_errors_total. */
+export type RedisFailureKind = 'timeout' | 'connection' | 'reply' | 'overload'
+
 /** An error that maps to a client response. Thrown by stores and auth, turned into a reply by the server. */
 export class HttpError extends Error {
   readonly code: HttpErrorCode
+  /** Set by the store for a failure of Redis itself: the kind the metrics count it under. */
+  readonly failure: RedisFailureKind | undefined
 
-  constructor (code: HttpErrorCode, options?: { cause?: unknown }) {
+  constructor (code: HttpErrorCode, options?: { cause?: unknown, failure?: RedisFailureKind }) {
     super(HTTP_ERRORS[code].message, options)
     this.name = 'HttpError'
     this.code = code
+    this.failure = options?.failure
   }
 
   // A getter, not an own property: loggers walk an error's own properties, and the frozen,

@@ -4,8 +4,6 @@
 import cluster from 'node:cluster'
 import { loadConfig, type Config } from './config/config.js'
 import { ConfigError, DataFileError } from './errors.js'
-import { runPrimary } from './process/primary.js'
-import { runWorker } from './process/worker.js'
 
 function fail (err: unknown): never {
   // One line naming the variable, file or resource and what went wrong: these are operator errors
@@ -22,12 +20,15 @@ try {
   fail(err)
 }
 
+// Each role loads only its own code: the primary never loads ioredis, node:http or the routes.
 if (cluster.isPrimary) {
   try {
+    const { runPrimary } = await import('./process/primary.js')
     runPrimary(config)
   } catch (err) {
     fail(err)
   }
 } else {
+  const { runWorker } = await import('./process/worker.js')
   runWorker(config).catch(fail)
 }

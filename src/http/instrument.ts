@@ -8,13 +8,18 @@ import { HTTP_ERRORS } from '../errors.js'
 import type { Metrics } from '../observability/metrics.js'
 import { ConnectionLimit } from './pipeline.js'
 import type { Replier } from './reply.js'
-import { pathOf } from './router.js'
-import type { Drain } from '../process/shutdown.js'
+import { pathOf } from './path.js'
+import type { Match, Router } from './router.js'
+import type { Drain } from './drain.js'
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void
+/** Answers a request the router has matched (the router's dispatch, possibly behind checks). */
+type Dispatch = (req: IncomingMessage, res: ServerResponse, match: Match) => void
 
 /** What the wrapper needs. `accessLog` undefined keeps the access log off (the default). */
 export interface InstrumentParts {
+  /** Matches each request once; the match goes to the metrics, the access log and `dispatch`. */
+  readonly router: Pick<Router, 'match'>
   readonly drain: Drain
   readonly metrics: Metrics
   readonly replier: Replier
@@ -26,15 +31,16 @@ export interface InstrumentParts {
 }
 
 /** Wrap a request listener with drain handling, metrics and the access log. */
-export function instrument (listener: Listener, parts: InstrumentParts): Listener {
-  const { drain, metrics, replier, accessLog } = parts
-  const limit = new ConnectionLimit(listener, parts.maxPipelined, parts.maxWaiting)
+export function instrument (dispatch: Dispatch, parts: InstrumentParts): Listener {
+  const { drain, metrics, replier, accessLog, router } = parts
+  const limit = new ConnectionLimit(dispatch, parts.maxPipelined, parts.maxWaiting)
   return function instrumented (req, res) {
-    if (drain.phase !== 0) {
+    if (drain.phase !== 'serving') {
       // Tell the client to reconnect elsewhere; node closes the socket after this response.
       res.setHeader('connection', 'close')
-      if (drain.phase === 2) return replier.error(res, HTTP_ERRORS.TF_ERR_SHUTTING_DOWN)
+      if (drain.phase === 'closing') return replier.error(res, HTTP_ERRORS.TF_ERR_SHUTTING_DOWN)
     }
+    const match = router.match(pathOf(req.url as string)) // url is always set on a server's request
     const start = performance.now()
     metrics.begin()
     // 'close' fires once, for answered and aborted requests alike (src/pipeline.ts emits it for
@@ -42,13 +48,13 @@ export function instrument (listener: Listener, parts: InstrumentParts): Listene
     // `once` saves the once-wrapper allocation per request.
     res.on('close', () => {
       const ms = performance.now() - start
-      metrics.end(req.url, res.statusCode, ms / 1000)
+      metrics.end(match.counters, res.statusCode, ms / 1000)
       // Path only: the query string and headers may carry a token.
       if (accessLog !== undefined) {
-        accessLog.info({ method: req.method, path: pathOf(req.url as string), status: res.statusCode, ms: Math.round(ms * 1000) / 1000, aborted: !res.writableFinished })
+        accessLog.info({ method: req.method, path: match.path, status: res.statusCode, ms: Math.round(ms * 1000) / 1000, aborted: !res.writableFinished })
       }
       limit.release(res)
     })
-    limit.admit(req, res)
+    limit.admit(req, res, match)
   }
 }

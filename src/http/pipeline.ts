@@ -16,13 +16,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 
-type Listener = (req: IncomingMessage, res: ServerResponse) => void
+/** Answers one request; `match` is what the caller decided for it before it was held (the router's match). */
+type Listener<M> = (req: IncomingMessage, res: ServerResponse, match: M) => void
 
 const kConnection = Symbol('tideflags.connection')
 
 interface Connection {
   /** Responses of this connection not yet closed, in request order: the dispatched ones, then the waiting ones. */
   readonly open: ServerResponse[]
+  /** The match of each response in `open`, at the same index. */
+  readonly matches: unknown[]
   /** How many of `open` (from its start) were handed to the listener. */
   dispatched: number
 }
@@ -30,8 +33,8 @@ interface Connection {
 type TrackedSocket = Socket & { [kConnection]?: Connection }
 
 /** Per-connection bound on dispatched requests, in front of a request listener. */
-export class ConnectionLimit {
-  readonly #listener: Listener
+export class ConnectionLimit<M> {
+  readonly #listener: Listener<M>
   readonly #max: number
   readonly #maxWaiting: number
 
@@ -39,27 +42,28 @@ export class ConnectionLimit {
    * @param max requests of one connection handed to `listener` and not yet closed
    * @param maxWaiting requests of one connection held back; one more and the connection is destroyed
    */
-  constructor (listener: Listener, max: number, maxWaiting: number) {
+  constructor (listener: Listener<M>, max: number, maxWaiting: number) {
     this.#listener = listener
     this.#max = max
     this.#maxWaiting = maxWaiting
   }
 
   /** Hand the request to the listener now, or hold it until an earlier one of its connection closes. */
-  admit (req: IncomingMessage, res: ServerResponse): void {
+  admit (req: IncomingMessage, res: ServerResponse, match: M): void {
     const socket = req.socket as TrackedSocket
     let connection = socket[kConnection]
     if (connection === undefined) {
       // Once per connection, not per request: shared functions, no closures.
-      connection = { open: [], dispatched: 0 }
+      connection = { open: [], matches: [], dispatched: 0 }
       socket[kConnection] = connection
       socket.on('close', sweep)
       socket.on('resume', stayPaused)
     }
     connection.open.push(res)
+    connection.matches.push(match)
     if (connection.dispatched < this.#max) {
       connection.dispatched++
-      this.#listener(req, res)
+      this.#listener(req, res, match)
       return
     }
     // Stop reading: the requests of the chunk being parsed still arrive, the next chunk does not.
@@ -74,16 +78,23 @@ export class ConnectionLimit {
     const open = connection.open
     // Responses finish in request order, so this is nearly always the first; shift() spares the
     // array splice() would allocate on every request.
+    const matches = connection.matches
     let i = 0
-    if (open[0] === res) open.shift()
-    else open.splice(i = open.indexOf(res), 1)
+    if (open[0] === res) {
+      open.shift()
+      matches.shift()
+    } else {
+      open.splice(i = open.indexOf(res), 1)
+      matches.splice(i, 1)
+    }
     if (i >= connection.dispatched) return // a waiting one, swept with its dead connection
     connection.dispatched--
     if (open.length === connection.dispatched || socket.destroyed) return
     const next = open[connection.dispatched] as ServerResponse
+    const match = matches[connection.dispatched] as M
     connection.dispatched++
     if (open.length === connection.dispatched) socket.resume()
-    this.#listener(next.req, next)
+    this.#listener(next.req, next, match)
   }
 }
 

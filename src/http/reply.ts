@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import { DEFAULTS, type Config } from '../config/config.js'
 import { HTTP_ERRORS, HttpError, type HttpErrorDef } from '../errors.js'
 import { LogLimiter, type Timers } from '../observability/log-limiter.js'
-import { pathOf } from './router.js'
+import { pathOf } from './path.js'
 
 type Headers = Record<string, string | number>
 

@@ -1,9 +1,12 @@
-// Dispatch by exact path, then method. Built once at startup: the hot path is one Map lookup.
+// Dispatch by exact path, then method. Built once at startup: the hot path is one Map lookup. A request
+// is matched once: the match also carries the route's metrics counters and the path for the access log.
 // Paths with a parameter (OFREP's /ofrep/v1/evaluate/flags/{key}) are prefix routes, tried only
 // after the exact lookup misses, so they cost the exact routes nothing.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { HTTP_ERRORS } from '../errors.js'
+import { Metrics, type RouteCounters } from '../observability/metrics.js'
+import { pathOf, segmentAfter } from './path.js'
 import type { Replier } from './reply.js'
 
 /** A request handler. It may throw or reject: the router answers with the error's status. */
@@ -29,82 +32,74 @@ interface Entry {
   readonly allow: { allow: string }
 }
 
+/** Where a request goes: its route (undefined: 404), the prefix route's segment, its metrics counters. */
+export interface Match {
+  readonly entry: Entry | undefined
+  readonly segment: string
+  readonly counters: RouteCounters
+  /** The request's path (never its query string: it could carry a token). */
+  readonly path: string
+}
+
+/** A request listener that also exposes its two halves, so that a wrapper can match once and dispatch later. */
+export interface Router {
+  (req: IncomingMessage, res: ServerResponse): void
+  /** Match a path (see http/path.ts pathOf). Exact routes return a match built at startup. */
+  match (path: string): Match
+  /** Answer a request by its match: 404, 405, or the route's handler. */
+  dispatch (req: IncomingMessage, res: ServerResponse, match: Match): void
+}
+
 function entryOf (methods: Readonly<Record<string, SegmentHandler>>): Entry {
   return { methods: new Map(Object.entries(methods)), allow: { allow: Object.keys(methods).join(', ') } }
 }
 
 /**
- * The path of a request URL, without its query string. Routing, metrics and logs all use the path
- * only: a query string could carry anything, a token included. Besides the usual origin form
- * (`/features?x`) a server must accept the absolute form (`http://host/features?x`, RFC 9112
- * §3.2.2); any other target (`*` of `OPTIONS *`) is returned as it is and matches no route.
+ * Build the router for a set of routes.
+ * @param metrics counts each route under its own label (exact path, or `prefix{key}`); any other
+ *   path under `unmatched`, so random URLs cannot explode cardinality
  */
-export function pathOf (url: string): string {
-  if (url.charCodeAt(0) !== 47 /* '/' */) return absolutePath(url)
-  const q = url.indexOf('?')
-  return q === -1 ? url : url.slice(0, q)
-}
-
-// Off the hot path: proxies send the absolute form, clients almost never do.
-function absolutePath (url: string): string {
-  const authority = url.indexOf('://')
-  if (authority === -1) return url
-  const end = url.indexOf('?', authority + 3)
-  const target = end === -1 ? url : url.slice(0, end)
-  const slash = target.indexOf('/', authority + 3)
-  // An empty path is '/' (RFC 9112 §3.2.2: "http://host" asks for "/").
-  return slash === -1 ? '/' : target.slice(slash)
-}
-
-/**
- * The path segment after `prefix` when `path` is the prefix followed by exactly one non-empty segment
- * (still percent-encoded), else undefined. The one rule for prefix routes: the router dispatches by it
- * and the metrics label by it, so a path the router answers 404 is never counted as the route.
- */
-export function segmentAfter (path: string, prefix: string): string | undefined {
-  if (!path.startsWith(prefix)) return undefined
-  const rest = path.slice(prefix.length)
-  return rest.length === 0 || rest.includes('/') ? undefined : rest
-}
-
-/** Build the request listener for a set of routes. */
 export function createRouter (
   routes: readonly (Route | PrefixRoute)[],
   replier: Replier,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  const table = new Map<string, Entry>()
-  const prefixes: { prefix: string, entry: Entry }[] = []
+  metrics: Metrics = new Metrics({ defaultMetrics: false }),
+): Router {
+  const table = new Map<string, Match>()
+  const prefixes: { prefix: string, entry: Entry, counters: RouteCounters }[] = []
   for (const route of routes) {
     if ('prefix' in route) {
       if (!route.prefix.endsWith('/')) throw new Error(`prefix route ${route.prefix} must end with '/'`)
-      prefixes.push({ prefix: route.prefix, entry: entryOf(route.methods) })
+      prefixes.push({ prefix: route.prefix, entry: entryOf(route.methods), counters: metrics.counters(`${route.prefix}{key}`) })
       continue
     }
     if (table.has(route.path)) throw new Error(`route ${route.path} registered twice`)
-    table.set(route.path, entryOf(route.methods))
+    table.set(route.path, Object.freeze({ entry: entryOf(route.methods), segment: '', counters: metrics.counters(route.path), path: route.path }))
   }
 
-  return function route (req, res) {
-    const path = pathOf(req.url as string) // url is always set on a server's request
-    let entry = table.get(path)
-    let segment = ''
-    if (entry === undefined) {
-      for (const candidate of prefixes) {
-        const rest = segmentAfter(path, candidate.prefix)
-        if (rest === undefined) continue
-        entry = candidate.entry
-        segment = rest
-        break
-      }
-      if (entry === undefined) return replier.error(res, HTTP_ERRORS.TF_ERR_NOT_FOUND)
+  function match (path: string): Match {
+    const exact = table.get(path)
+    if (exact !== undefined) return exact
+    for (const candidate of prefixes) {
+      const segment = segmentAfter(path, candidate.prefix)
+      if (segment !== undefined) return { entry: candidate.entry, segment, counters: candidate.counters, path }
     }
+    return { entry: undefined, segment: '', counters: metrics.unmatched, path }
+  }
+
+  function dispatch (req: IncomingMessage, res: ServerResponse, match: Match): void {
+    const entry = match.entry
+    if (entry === undefined) return replier.error(res, HTTP_ERRORS.TF_ERR_NOT_FOUND)
     const handler = entry.methods.get(req.method as string)
     if (handler === undefined) return replier.error(res, HTTP_ERRORS.TF_ERR_METHOD_NOT_ALLOWED, entry.allow)
     try {
-      const pending = handler(req, res, segment)
+      const pending = handler(req, res, match.segment)
       if (pending !== undefined) pending.catch((err: unknown) => replier.failure(res, err))
     } catch (err) {
       replier.failure(res, err)
     }
   }
+
+  // url is always set on a server's request
+  const route = (req: IncomingMessage, res: ServerResponse): void => dispatch(req, res, match(pathOf(req.url as string)))
+  return Object.assign(route, { match, dispatch })
 }

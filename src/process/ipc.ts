@@ -16,15 +16,20 @@ export const READY = 'ready'
  */
 export const LISTENING = 'tideflags:listening'
 
+/** The `type` of a MetricsRequest. */
+export const METRICS_REQUEST = 'tideflags:metrics-req'
+/** The `type` of a MetricsResponse. */
+export const METRICS_RESPONSE = 'tideflags:metrics-res'
+
 /** Worker -> primary: send me the whole cluster's metrics in Prometheus text. */
 export interface MetricsRequest {
-  readonly type: 'tideflags:metrics-req'
+  readonly type: typeof METRICS_REQUEST
   readonly id: number
 }
 
 /** Primary -> worker: the answer to a MetricsRequest; `text` on success, `error` otherwise. */
 export interface MetricsResponse {
-  readonly type: 'tideflags:metrics-res'
+  readonly type: typeof METRICS_RESPONSE
   readonly id: number
   readonly text?: string
   /** When the primary gathered `text` (epoch ms): the worker reuses it only while it is recent. */
@@ -35,7 +40,7 @@ export interface MetricsResponse {
 /** Whether an IPC message is a MetricsResponse. */
 export function isMetricsResponse (message: unknown): message is MetricsResponse {
   return typeof message === 'object' && message !== null &&
-    (message as { type?: unknown }).type === 'tideflags:metrics-res' &&
+    (message as { type?: unknown }).type === METRICS_RESPONSE &&
     typeof (message as { id?: unknown }).id === 'number'
 }
 

@@ -6,9 +6,9 @@
 import cluster, { type Worker } from 'node:cluster'
 import { RestartBackoff } from './backoff.js'
 import type { Config } from '../config/config.js'
-import { CLOSED, LISTENING, READY, SETTLED, SHUTDOWN, type MetricsRequest, type MetricsResponse } from './ipc.js'
+import { CLOSED, LISTENING, METRICS_REQUEST, METRICS_RESPONSE, READY, SETTLED, SHUTDOWN, type MetricsRequest, type MetricsResponse } from './ipc.js'
 import { createLogger } from '../observability/logger.js'
-import { ClusterMetrics } from '../observability/metrics.js'
+import { ClusterMetrics } from './metrics-relay.js'
 import { rollingRestart } from './rolling-restart.js'
 import { loadDataFile } from '../store/embedded/embedded-store.js'
 
@@ -56,12 +56,12 @@ export function runPrimary (config: Config): void {
   const workers = (): Worker[] => Object.values(cluster.workers as Record<string, Worker>).filter((w) => !w.isDead())
 
   const handlers: Record<string, (worker: Worker, message: unknown) => void> = {
-    'tideflags:metrics-req': (worker, message) => {
+    [METRICS_REQUEST]: (worker, message) => {
       const { id } = message as MetricsRequest
       const reply = (answer: MetricsResponse): void => { if (worker.isConnected()) worker.send(answer) }
       metrics.text().then(
-        ({ value, at }) => reply({ type: 'tideflags:metrics-res', id, text: value, gatheredAt: at }),
-        (err: Error) => reply({ type: 'tideflags:metrics-res', id, error: err.message }),
+        ({ value, at }) => reply({ type: METRICS_RESPONSE, id, text: value, gatheredAt: at }),
+        (err: Error) => reply({ type: METRICS_RESPONSE, id, error: err.message }),
       )
     },
   }

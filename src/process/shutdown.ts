@@ -14,16 +14,11 @@
 import { Server as NetServer } from 'node:net'
 import type { Server } from 'node:http'
 import type { Logger } from 'pino'
+import type { Drain } from '../http/drain.js'
 import type { FeatureStore } from '../store/index.js'
 
 /** How long draining workers still answer requests on open connections (ms). */
 export const HANDOFF_MS = 2_000 // 2 s: a busy keep-alive client sends its next request within milliseconds; the rest is margin for a loaded machine
-
-/** Where a worker is in its life; read on every request, so a plain field. */
-export class Drain {
-  /** 0 serving, 1 handoff, 2 closing */
-  phase: 0 | 1 | 2 = 0
-}
 
 /** Exit codes of a worker. */
 export const EXIT_OK = 0
@@ -71,19 +66,19 @@ export function createShutdown (parts: ShutdownParts): (reason: string, signal?:
       exit(EXIT_DEADLINE)
     }, timeoutMs).unref()
     log.info({ reason }, 'worker draining')
-    drain.phase = 1
+    drain.phase = 'handoff'
     // Stop accepting without http's closeIdleConnections(): an "idle" keep-alive socket may hold a
     // request the parser has not read yet, and destroying it then resets the client. Idle sockets
     // are closed after the handoff instead, when every busy one has been told to close.
     NetServer.prototype.close.call(server)
     const handoff = setTimeout(() => {
-      drain.phase = 2
+      drain.phase = 'closing'
       server.closeIdleConnections()
     }, HANDOFF_MS)
     handoff.unref()
     server.once('close', () => {
       clearTimeout(handoff)
-      drain.phase = 2
+      drain.phase = 'closing'
       store.close().then(
         () => { log.info('worker drained') },
         (err: unknown) => { log.error({ err }, 'store close failed') },

@@ -5,9 +5,11 @@ import { DEFAULTS, type Config } from '../config/config.js'
 import { readinessProbe, waitForStore, whenStoreAnswers } from '../routes/health.js'
 import { LISTENING, READY, settleWithParent, SHUTDOWN } from './ipc.js'
 import { createLogger } from '../observability/logger.js'
-import { answerPrimaryScrapes, Metrics } from '../observability/metrics.js'
+import { Metrics } from '../observability/metrics.js'
+import { answerPrimaryScrapes } from './metrics-relay.js'
 import { createServer } from '../app.js'
-import { createShutdown, Drain } from './shutdown.js'
+import { Drain } from '../http/drain.js'
+import { createShutdown } from './shutdown.js'
 import { createStore } from '../store/index.js'
 
 const STORE_WAIT_MS = 5_000 // 5 s: how long a new worker waits for Redis before listening anyway

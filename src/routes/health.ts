@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { HTTP_ERRORS } from '../errors.js'
 import type { Replier } from '../http/reply.js'
 import type { Route } from '../http/router.js'
-import type { Drain } from '../process/shutdown.js'
+import type { Drain } from '../http/drain.js'
 import type { FeatureStore } from '../store/index.js'
 
 const OK_BODY = Buffer.from('{"status":"ok"}')
@@ -69,7 +69,7 @@ export function healthRoutes (probe: () => Promise<boolean>, drain: Drain, repli
     res.end(req.method === 'HEAD' ? undefined : OK_BODY)
   }
   async function readyz (req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (drain.phase !== 0 || !(await probe())) return replier.error(res, HTTP_ERRORS.TF_ERR_NOT_READY)
+    if (drain.phase !== 'serving' || !(await probe())) return replier.error(res, HTTP_ERRORS.TF_ERR_NOT_READY)
     res.writeHead(200, READY_HEADERS)
     res.end(req.method === 'HEAD' ? undefined : READY_BODY)
   }

@@ -13,6 +13,8 @@ interface Edge {
   readonly to: string
   /** false for `import type`/`export type`: erased by tsc, so it loads nothing at run time. */
   readonly runtime: boolean
+  /** `import()`: loaded when that code runs, not with the importing module (main.ts picks a role so). */
+  readonly dynamic?: true
 }
 
 function sourceFiles (dir: string): string[] {
@@ -32,12 +34,12 @@ const DYNAMIC = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g
 
 export function importsOf (file: string, text: string): Edge[] {
   const edges: Edge[] = []
-  const add = (spec: string, runtime: boolean): void => {
+  const add = (spec: string, runtime: boolean, dynamic: boolean): void => {
     const to = spec.startsWith('.') ? join(dirname(file), spec).replace(/\.js$/, '.ts') : spec
-    edges.push({ to, runtime })
+    edges.push(dynamic ? { to, runtime, dynamic } : { to, runtime })
   }
-  for (const m of text.matchAll(IMPORT)) add(m[3] as string, m[2] === undefined)
-  for (const m of text.matchAll(DYNAMIC)) add(m[1] as string, true)
+  for (const m of text.matchAll(IMPORT)) add(m[3] as string, m[2] === undefined, false)
+  for (const m of text.matchAll(DYNAMIC)) add(m[1] as string, true, true)
   return edges
 }
 
@@ -93,7 +95,7 @@ t.test('routes never import each other (a route may span files of its own folder
   t.same(violations((from, to) => layer(from) === 'routes' && ['app.ts', 'process', 'main.ts'].includes(layer(to))), [])
 })
 
-/** Every file and package the given file loads at run time, transitively. */
+/** Every file and package the given file loads with it at run time, transitively (`import()` aside). */
 function runtimeClosure (start: string): Set<string> {
   const seen = new Set<string>()
   const queue = [start]
@@ -101,12 +103,14 @@ function runtimeClosure (start: string): Set<string> {
     const file = queue.pop() as string
     if (seen.has(file)) continue
     seen.add(file)
-    for (const e of graph.get(file) ?? []) if (e.runtime) queue.push(e.to)
+    for (const e of graph.get(file) ?? []) if (e.runtime && e.dynamic === undefined) queue.push(e.to)
   }
   return seen
 }
 
 t.test("the primary's import closure holds no ioredis, no node:http, no store and no routes", async (t) => {
+  // main.ts loads the primary's or the worker's code with import(), once it knows its role.
+  t.same(graph.get('main.ts')?.filter((e) => e.dynamic === true).map((e) => e.to).sort(), ['process/primary.ts', 'process/worker.ts'])
   for (const entry of ['process/primary.ts', 'main.ts']) {
     const closure = [...runtimeClosure(entry)]
     t.ok(closure.length > 3, `${entry}: closure read`)
@@ -157,6 +161,6 @@ t.test('the cycle finder and the import reader see what they must (so the rules 
     { to: 'core/a.ts', runtime: false },
     { to: 'http/b.ts', runtime: true },
     { to: 'pkg', runtime: true },
-    { to: 'store/d.ts', runtime: true },
+    { to: 'store/d.ts', runtime: true, dynamic: true },
   ])
 })

@@ -9,12 +9,12 @@ import { readFileSync } from 'node:fs'
 import { Redis, ReplyError, type Result, type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../../config/config.js'
-import { HttpError } from '../../errors.js'
 import { resolveFlags, sortFeatures, type FlagReason } from '../../core/evaluate.js'
 import type { FeatureStore } from '../store.js'
 import { Batch } from './batch.js'
 import { OFREP_KEY, Refusals } from '../limits.js'
 import { TrackedCache, Tracker } from './tracking.js'
+import { classify, overloaded } from './classify.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -47,8 +47,6 @@ export const MAX_BATCH_KEYS = 128
 // The commands the batches send (ioredis names a script command by its defineCommand name).
 const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'mget', 'smembers'] as const
 
-// Redis replies that mean "not now" rather than "never": the request may succeed on retry.
-const TRANSIENT_REPLIES = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'MASTERDOWN', 'CLUSTERDOWN', 'READONLY'])
 
 // The error reply answers.lua and flags.lua give in place of an answer past the limit: 'TOOLARGE <bound>'.
 const TOO_LARGE = 'TOOLARGE'
@@ -282,13 +280,13 @@ export class RedisStore implements FeatureStore {
   // instead of piling up in memory until the command timeout clears them. Every caller counts, also
   // one sharing a batch slot with another: the bound is on requests held, not on keys sent.
   #run<T> (batch: Batch<T>, key: string): Promise<T> {
-    if (this.#pending >= this.#maxPending) return Promise.reject(new HttpError('TF_ERR_SERVICE_UNAVAILABLE'))
+    if (this.#pending >= this.#maxPending) return Promise.reject(overloaded())
     this.#pending++
     return batch.get(key).then(this.#settled as (value: T) => T, this.#failed)
   }
 
   #bounded<T> (read: () => Promise<T>): Promise<T> {
-    if (this.#pending >= this.#maxPending) return Promise.reject(new HttpError('TF_ERR_SERVICE_UNAVAILABLE'))
+    if (this.#pending >= this.#maxPending) return Promise.reject(overloaded())
     this.#pending++
     return read().then(this.#settled as (value: T) => T, this.#failed)
   }
@@ -322,18 +320,6 @@ export class RedisStore implements FeatureStore {
   }
 }
 
-/** Map a Redis client error to the client response: 503 when retrying may help, 500 otherwise. */
-export function classify (err: unknown): HttpError {
-  if (err instanceof HttpError) return err // already decided (an answer refused for its size)
-  if (err instanceof ReplyError) {
-    // The first word of a Redis error reply is its error code (RESP protocol), not free text.
-    const message = (err as Error).message
-    const code = message.split(' ', 1)[0] as string
-    return new HttpError(TRANSIENT_REPLIES.has(code) ? 'TF_ERR_SERVICE_UNAVAILABLE' : 'TF_ERR_INTERNAL', { cause: err })
-  }
-  // Everything else comes from the connection: refused, closed, not writeable, timed out.
-  return new HttpError('TF_ERR_SERVICE_UNAVAILABLE', { cause: err })
-}
 
 /** global ∪ mine, sorted; `global` itself when mine adds nothing. */
 function withGlobal (global: string[], inGlobal: ReadonlySet<string>, mine: string[]): string[] {

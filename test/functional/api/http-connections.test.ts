@@ -11,7 +11,7 @@ import { loadConfig } from '../../../src/config/config.js'
 import { readinessProbe } from '../../../src/routes/health.js'
 import { Metrics } from '../../../src/observability/metrics.js'
 import { createServer } from '../../../src/app.js'
-import { Drain } from '../../../src/process/shutdown.js'
+import { Drain } from '../../../src/http/drain.js'
 import { quiet, startRedisPair, type RedisPair } from '../../helpers/in-process.js'
 
 const FEATURES = 'GET /features HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer 1234\r\n\r\n'

@@ -10,7 +10,7 @@ import { loadConfig } from '../../../src/config/config.js'
 import { Metrics } from '../../../src/observability/metrics.js'
 import { createServer } from '../../../src/app.js'
 import { readinessProbe, waitForStore } from '../../../src/routes/health.js'
-import { Drain } from '../../../src/process/shutdown.js'
+import { Drain } from '../../../src/http/drain.js'
 import { RedisStore } from '../../../src/store/redis/redis-store.js'
 import { freePort, loadExample, RedisServer } from '../../helpers/redis-server.js'
 

@@ -6,7 +6,8 @@ import { pino } from 'pino'
 import t from 'tap'
 import { HttpError } from '../../../src/errors.js'
 import { Replier } from '../../../src/http/reply.js'
-import { createRouter, pathOf, type Route } from '../../../src/http/router.js'
+import { pathOf } from '../../../src/http/path.js'
+import { createRouter, type Route } from '../../../src/http/router.js'
 
 const logs: Record<string, unknown>[] = []
 const log = pino({ level: 'debug' }, { write: (line: string) => { logs.push(JSON.parse(line) as Record<string, unknown>) } })

@@ -10,7 +10,7 @@ import { EXAMPLE_FEATURES_FILE, loadConfig } from '../../../src/config/config.js
 import { readinessProbe } from '../../../src/routes/health.js'
 import { Metrics } from '../../../src/observability/metrics.js'
 import { createServer } from '../../../src/app.js'
-import { Drain } from '../../../src/process/shutdown.js'
+import { Drain } from '../../../src/http/drain.js'
 import { EmbeddedStore } from '../../../src/store/embedded/embedded-store.js'
 
 t.test('one line per request with method, path without query, status and time; never the token', async (t) => {

@@ -1,17 +1,34 @@
 // What the metrics count and how they read in Prometheus text.
 
 import { ReplyError } from 'ioredis'
+import { pino } from 'pino'
 import t from 'tap'
+import { loadConfig } from '../../../src/config/config.js'
 import { HttpError } from '../../../src/errors.js'
-import { Metrics, redisErrorKind } from '../../../src/observability/metrics.js'
+import { pathOf } from '../../../src/http/path.js'
+import { Replier } from '../../../src/http/reply.js'
+import { createRouter } from '../../../src/http/router.js'
+import { Metrics, type RouteCounters } from '../../../src/observability/metrics.js'
+import { classify, overloaded } from '../../../src/store/redis/classify.js'
+
+// The router matches each request once and hands the match's counters to the metrics: these tests
+// count through a real router's matches, as the server does.
+function routed (m: Metrics, paths: readonly string[], prefixes: readonly string[] = []): (url: string | undefined) => RouteCounters {
+  const noop = (): void => {}
+  const router = createRouter([
+    ...paths.map((path) => ({ path, methods: { GET: noop } })),
+    ...prefixes.map((prefix) => ({ prefix, methods: { GET: noop } })),
+  ], new Replier(loadConfig({}), pino({ level: 'silent' })), m)
+  return (url) => url === undefined ? m.unmatched : router.match(pathOf(url)).counters
+}
 
 t.test('requests are counted by route and status, unknown paths under one unmatched label', async (t) => {
   const m = new Metrics({ defaultMetrics: false })
-  m.addRoutes(['/features'])
-  m.begin(); m.end('/features?x=1', 200, 0.0007)
-  m.begin(); m.end('/features', 503, 0.3)
-  m.begin(); m.end('/random/path', 404, 0.0001)
-  m.begin(); m.end(undefined, 400, 0.0001)
+  const at = routed(m, ['/features'])
+  m.begin(); m.end(at('/features?x=1'), 200, 0.0007)
+  m.begin(); m.end(at('/features'), 503, 0.3)
+  m.begin(); m.end(at('/random/path'), 404, 0.0001)
+  m.begin(); m.end(at(undefined), 400, 0.0001)
   m.begin()
   const text = await m.registry.metrics()
   t.match(text, 'tideflags_http_requests_total{route="/features",status="200"} 1')
@@ -23,8 +40,8 @@ t.test('requests are counted by route and status, unknown paths under one unmatc
 
 t.test('the latency histogram is cumulative and ends with +Inf, sum and count', async (t) => {
   const m = new Metrics({ defaultMetrics: false })
-  m.addRoutes(['/features'])
-  for (const s of [0.0004, 0.002, 0.3, 9]) { m.begin(); m.end('/features', 200, s) }
+  const at = routed(m, ['/features'])
+  for (const s of [0.0004, 0.002, 0.3, 9]) { m.begin(); m.end(at('/features'), 200, s) }
   const text = await m.registry.metrics()
   t.match(text, 'tideflags_http_request_duration_seconds_bucket{le="0.0005",route="/features"} 1')
   t.match(text, 'tideflags_http_request_duration_seconds_bucket{le="0.0025",route="/features"} 2')
@@ -37,22 +54,25 @@ t.test('the latency histogram is cumulative and ends with +Inf, sum and count', 
 
 t.test('an out-of-range status is counted as 0 rather than lost or thrown', async (t) => {
   const m = new Metrics({ defaultMetrics: false })
-  m.begin(); m.end('/x', 999, 0.001)
+  m.begin(); m.end(routed(m, [])('/x'), 999, 0.001)
   t.match(await m.registry.metrics(), 'tideflags_http_requests_total{route="unmatched",status="0"} 1')
 })
 
 t.test('Redis failures are classified by kind, and other failures are not counted', async (t) => {
-  const timeout = new HttpError('TF_ERR_SERVICE_UNAVAILABLE', { cause: new Error('Command timed out') })
-  const connection = new HttpError('TF_ERR_SERVICE_UNAVAILABLE', { cause: new Error('Connection is closed.') })
-  const reply = new HttpError('TF_ERR_INTERNAL', { cause: new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value') })
-  const overload = new HttpError('TF_ERR_SERVICE_UNAVAILABLE')
-  t.equal(redisErrorKind(timeout), 'timeout')
-  t.equal(redisErrorKind(connection), 'connection')
-  t.equal(redisErrorKind(reply), 'reply')
-  t.equal(redisErrorKind(overload), 'overload')
-  t.equal(redisErrorKind(new HttpError('TF_ERR_INTERNAL')), undefined, 'a 500 without a Redis cause')
-  t.equal(redisErrorKind(new HttpError('TF_ERR_UNAUTHORIZED')), undefined, 'a client error')
-  t.equal(redisErrorKind(new Error('bug')), undefined, 'a bug is not a Redis error')
+  // The store classifies (store/redis/classify.ts); the metrics count what it decided.
+  const timeout = classify(new Error('Command timed out'))
+  const connection = classify(new Error('Connection is closed.'))
+  const reply = classify(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'))
+  const overload = overloaded()
+  const kindOf = (err: unknown): string | undefined => err instanceof HttpError ? err.failure : undefined
+  t.equal(kindOf(timeout), 'timeout')
+  t.equal(kindOf(connection), 'connection')
+  t.equal(kindOf(reply), 'reply')
+  t.equal(kindOf(overload), 'overload')
+  t.equal(kindOf(new HttpError('TF_ERR_INTERNAL')), undefined, 'a 500 without a Redis cause')
+  t.equal(kindOf(new HttpError('TF_ERR_UNAUTHORIZED')), undefined, 'a client error')
+  t.equal(kindOf(new Error('bug')), undefined, 'a bug is not a Redis error')
+  t.equal(kindOf(new HttpError('TF_ERR_SERVICE_UNAVAILABLE')), undefined, 'a 503 the store did not mark is not filed under overload')
   const m = new Metrics({ defaultMetrics: false })
   for (const err of [timeout, timeout, connection, reply, overload, new Error('bug')]) m.failure(err)
   const text = await m.registry.metrics()
@@ -69,13 +89,13 @@ t.test('process metrics are included by default', async (t) => {
 
 t.test('prefix routes are counted under one label per prefix', async (t) => {
   const m = new Metrics({ defaultMetrics: false })
-  m.addRoutes(['/ofrep/v1/evaluate/flags'], ['/ofrep/v1/evaluate/flags/'])
-  m.begin(); m.end('/ofrep/v1/evaluate/flags/feature_1', 200, 0.001)
-  m.begin(); m.end('/ofrep/v1/evaluate/flags/feature_2?x', 404, 0.001)
-  m.begin(); m.end('/ofrep/v1/evaluate/flags', 200, 0.001)
+  const at = routed(m, ['/ofrep/v1/evaluate/flags'], ['/ofrep/v1/evaluate/flags/'])
+  m.begin(); m.end(at('/ofrep/v1/evaluate/flags/feature_1'), 200, 0.001)
+  m.begin(); m.end(at('/ofrep/v1/evaluate/flags/feature_2?x'), 404, 0.001)
+  m.begin(); m.end(at('/ofrep/v1/evaluate/flags'), 200, 0.001)
   // Paths the router answers 404 for are not the prefix route: more than one segment, or none.
-  m.begin(); m.end('/ofrep/v1/evaluate/flags/a/b', 404, 0.001)
-  m.begin(); m.end('/ofrep/v1/evaluate/flags/', 404, 0.001)
+  m.begin(); m.end(at('/ofrep/v1/evaluate/flags/a/b'), 404, 0.001)
+  m.begin(); m.end(at('/ofrep/v1/evaluate/flags/'), 404, 0.001)
   const text = await m.registry.metrics()
   t.match(text, 'tideflags_http_requests_total{route="unmatched",status="404"} 2')
   t.match(text, 'tideflags_http_requests_total{route="/ofrep/v1/evaluate/flags/{key}",status="200"} 1')

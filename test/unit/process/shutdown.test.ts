@@ -8,7 +8,8 @@ import { EXAMPLE_FEATURES_FILE, loadConfig } from '../../../src/config/config.js
 import { readinessProbe } from '../../../src/routes/health.js'
 import { Metrics } from '../../../src/observability/metrics.js'
 import { createServer } from '../../../src/app.js'
-import { createShutdown, Drain, EXIT_DEADLINE, EXIT_OK, EXIT_SECOND_SIGNAL, HANDOFF_MS } from '../../../src/process/shutdown.js'
+import { Drain } from '../../../src/http/drain.js'
+import { createShutdown, EXIT_DEADLINE, EXIT_OK, EXIT_SECOND_SIGNAL, HANDOFF_MS } from '../../../src/process/shutdown.js'
 import { EmbeddedStore } from '../../../src/store/embedded/embedded-store.js'
 import type { FeatureStore } from '../../../src/store/store.js'
 
@@ -63,7 +64,7 @@ t.test('a request on an open keep-alive connection during the handoff is answere
 
 t.test('after the handoff a request on an open connection gets a fast 503 with Connection: close', async (t) => {
   const { port, drain } = await start(new EmbeddedStore(EXAMPLE_FEATURES_FILE, log))
-  drain.phase = 2
+  drain.phase = 'closing'
   const answer = await get(port, '/features')
   t.equal(answer.status, 503)
   t.equal(answer.headers.connection, 'close')

@@ -6,9 +6,10 @@ import { pino } from 'pino'
 import t from 'tap'
 import { EXAMPLE_FEATURES_FILE, loadConfig } from '../../../src/config/config.js'
 import { readinessProbe } from '../../../src/routes/health.js'
-import { answerPrimaryScrapes, Metrics } from '../../../src/observability/metrics.js'
+import { Metrics } from '../../../src/observability/metrics.js'
+import { answerPrimaryScrapes } from '../../../src/process/metrics-relay.js'
 import { createServer } from '../../../src/app.js'
-import { Drain } from '../../../src/process/shutdown.js'
+import { Drain } from '../../../src/http/drain.js'
 import { EmbeddedStore } from '../../../src/store/embedded/embedded-store.js'
 
 const log = pino({ level: 'silent' })
