@@ -2,7 +2,8 @@
 // thing, and the expected answer of any caller can be computed here to check the service under load.
 
 import type { Redis } from 'ioredis'
-import { resolveFeatures } from '../src/core/evaluate.js'
+import { caller } from '../src/core/context.js'
+import { evaluate, sortFeatures } from '../src/core/evaluate.js'
 
 /** Shape of the data set; the defaults are those of issue 3. */
 export interface DataSetOptions {
@@ -81,8 +82,11 @@ export function generateData (options: DataSetOptions = DEFAULT_DATA): DataSet {
 
 /** The body the service must answer for a user index, or for an anonymous caller (undefined). */
 export function expectedBody (data: DataSet, userIndex: number | undefined): string {
-  const mine = userIndex === undefined ? undefined : data.userFeatures[userIndex]
-  return JSON.stringify({ active_features: resolveFeatures(data.global, data.active, mine) })
+  const own = userIndex === undefined ? [] : data.userFeatures[userIndex] ?? []
+  // The service's own rule (core/evaluate.ts) on inputs computed here from the data set, not read back
+  // from Redis: a wrong read or a wrong script shows up as a wrong answer.
+  const inputs = { global: sortFeatures([...data.global]), mine: own.filter((feature) => data.active.has(feature)) }
+  return JSON.stringify({ active_features: evaluate(inputs, caller(userIndex === undefined ? null : String(userIndex))) })
 }
 
 const BATCH = 10_000 // commands per pipeline: big enough to amortise round trips, small enough for memory

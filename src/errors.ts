@@ -14,7 +14,7 @@ export interface HttpErrorDef {
   /** Pre-serialised `{"key":...,"message":...}` body. */
   readonly body: Buffer
   /**
-   * OpenFeature error code when answered on an OFREP route (src/ofrep-reply.ts), which uses the
+   * OpenFeature error code when answered on an OFREP route (src/routes/ofrep/ofrep-reply.ts), which uses the
    * protocol's `{"errorCode","errorDetails"}` shape instead; absent means `GENERAL`.
    */
   readonly ofrepCode?: OfrepErrorCode

@@ -35,7 +35,7 @@ export interface Config {
   readonly redisMaxPending: number
   /**
    * Entries per client-side cache (tokens; answers) per worker, kept fresh by Redis CLIENT TRACKING;
-   * 0 turns the cache off. See src/store/tracking.ts.
+   * 0 turns the cache off. See src/store/redis/tracking.ts.
    */
   readonly clientCacheEntries: number
   /** Value of `Retry-After` on 503 responses (s). */
@@ -90,7 +90,7 @@ export const DEFAULTS = Object.freeze({
   requestTimeoutMs: 30_000, // 30 s
   logLevel: 'info' as LogLevel,
   // 1 s: the first failures of a kind are logged at once, further ones at most once a second as a
-  // count (src/log-limiter.ts); an outage costs a few lines, not one per request. Not env variables.
+  // count (src/observability/log-limiter.ts); an outage costs a few lines, not one per request. Not env variables.
   failureLogIntervalMs: 1_000,
   failureLogBurst: 3, // lines in full per kind of failure before counting starts: a few samples
   shutdownTimeoutMs: 10_000, // 10 s: far above one request's worst case (request timeout aside), below pm2's kill_timeout
@@ -102,7 +102,7 @@ export const DEFAULTS = Object.freeze({
   // report READY soon after the store answers; one PING per instance each time.
   storePollMs: 500,
   // requests of one connection being answered at a time; later pipelined ones wait and the socket
-  // stops reading (src/pipeline.ts). Far above what real pipelining clients send, small enough that
+  // stops reading (src/http/pipeline.ts). Far above what real pipelining clients send, small enough that
   // a client that never reads its answers holds little.
   maxPipelinedRequests: 16, // requests per connection
   // pipelined requests of one connection waiting behind those; one more and the connection is cut,

@@ -1,7 +1,8 @@
 // The serialised /features answer: body, ETag and both header sets, built once per distinct answer
 // instead of once per request (JSON.stringify, sha1 and a header object were the worker's own hot path).
 
-import { etagOf } from './etag.js'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { etagOf, ifNoneMatch } from './etag.js'
 
 /** A ready-to-write answer. */
 export interface Answer {
@@ -62,4 +63,23 @@ export function revalidatedHeaders (bytes: number, etag: string): Pick<Answer, '
     headers200: Object.freeze({ 'content-type': 'application/json', 'content-length': bytes, etag, 'cache-control': CACHE_CONTROL, vary: 'Authorization' }),
     headers304: Object.freeze({ etag, 'cache-control': CACHE_CONTROL, vary: 'Authorization' }),
   }
+}
+
+/** A per-caller answer that clients may keep and revalidate: /features and OFREP's bulk evaluation. */
+export interface Revalidated {
+  readonly body: string | Buffer
+  readonly etag: string
+  readonly headers200: Readonly<Record<string, string | number>>
+  readonly headers304: Readonly<Record<string, string>>
+}
+
+/** Send an answer: 304 when the client's If-None-Match holds its ETag, else 200 (no body for HEAD). */
+export function sendRevalidated (req: IncomingMessage, res: ServerResponse, answer: Revalidated): void {
+  if (ifNoneMatch(req.headers['if-none-match'], answer.etag)) {
+    res.writeHead(304, answer.headers304)
+    res.end()
+    return
+  }
+  res.writeHead(200, answer.headers200)
+  res.end(req.method === 'HEAD' ? undefined : answer.body)
 }

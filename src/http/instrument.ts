@@ -24,9 +24,9 @@ export interface InstrumentParts {
   readonly metrics: Metrics
   readonly replier: Replier
   readonly accessLog: Logger | undefined
-  /** Pipelined requests of one connection handed to the listener at a time (src/pipeline.ts). */
+  /** Pipelined requests of one connection handed to the listener at a time (src/http/pipeline.ts). */
   readonly maxPipelined: number
-  /** Pipelined requests of one connection held back before it is cut (src/pipeline.ts). */
+  /** Pipelined requests of one connection held back before it is cut (src/http/pipeline.ts). */
   readonly maxWaiting: number
 }
 
@@ -43,7 +43,7 @@ export function instrument (dispatch: Dispatch, parts: InstrumentParts): Listene
     const match = router.match(pathOf(req.url as string)) // url is always set on a server's request
     const start = performance.now()
     metrics.begin()
-    // 'close' fires once, for answered and aborted requests alike (src/pipeline.ts emits it for
+    // 'close' fires once, for answered and aborted requests alike (src/http/pipeline.ts emits it for
     // responses node leaves queued on a dead socket), so in-flight never leaks; `on` rather than
     // `once` saves the once-wrapper allocation per request.
     res.on('close', () => {

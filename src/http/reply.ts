@@ -51,7 +51,7 @@ export class Replier {
    * Account for a failed request (metrics, log) and pick the registry error to answer it with:
    * HttpErrors are expected (503, 500 from the store) and logged as warnings when 5xx; anything
    * else is a bug, logged with its stack, answered 500. Shared by every route's error writer.
-   * Log lines are rate-limited per code and kind of error (src/log-limiter.ts): an outage or a bug
+   * Log lines are rate-limited per code and kind of error (src/observability/log-limiter.ts): an outage or a bug
    * hit by every request writes a few lines, never one per request.
    */
   failureDef (res: ServerResponse, err: unknown): HttpErrorDef {

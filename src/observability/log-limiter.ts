@@ -2,7 +2,7 @@
 // full at once (a state transition: something started failing; a few samples, since callers may fail
 // differently); the ones that follow are only counted, and summed up in one line per interval while
 // they go on. An interval with none ends the episode, so the next failure of that kind is again
-// logged in full. Per-request counts are the metrics' job (src/metrics.ts), not the log's.
+// logged in full. Per-request counts are the metrics' job (src/observability/metrics.ts), not the log's.
 
 /** The one timer function the limiter needs; tests pass a fake clock. */
 export interface Timers {

@@ -1,6 +1,7 @@
 // The contract every feature store fulfils. Two implementations: Redis (production) and embedded
 // (development, read from a JSON file). Sentinel/Cluster connections will be new implementations here.
 
+import type { RequestContext } from '../core/context.js'
 import type { FlagReason } from '../core/evaluate.js'
 
 /** A source of users and features. Methods reject with HttpError (503 or 500) on store failure. */
@@ -10,21 +11,20 @@ export interface FeatureStore {
   /** The user id the token belongs to, or null for an unknown token. */
   userIdForToken (token: string): Promise<string | null>
   /**
-   * The features a caller sees, sorted ascending.
-   * @param userId the caller's user id, or null for an anonymous caller
+   * The features a caller sees, sorted ascending: the store reads the rule's inputs for this caller
+   * and core/evaluate.ts decides. The array may be shared with other callers: never change it.
    */
-  featuresFor (userId: string | null): Promise<string[]>
+  featuresFor (context: RequestContext): Promise<readonly string[]>
   /**
    * Whether the store can answer now (Redis: a PING to each instance answers within the command
    * timeout; embedded: always). Never rejects. Readiness (/readyz, a new worker's start) asks this.
    */
   reachable (): Promise<boolean>
   /**
-   * Every known flag (global ∪ active) with its reason for this caller, sorted by key, read in one
-   * atomic step (see resolveFlags in src/evaluate.ts). Used by OFREP.
-   * @param userId the caller's user id, or null for an anonymous caller
+   * Every known flag (global ∪ active) with its reason for this caller, sorted by key: the inputs
+   * read in one atomic step, decided by the same rule (core/evaluate.ts flagReasons). Used by OFREP.
    */
-  flagsFor (userId: string | null): Promise<ReadonlyMap<string, FlagReason>>
+  flagsFor (context: RequestContext): Promise<ReadonlyMap<string, FlagReason>>
   /** Release connections, file watchers and timers. Idempotent. */
   close (): Promise<void>
 }

@@ -1,4 +1,4 @@
-// A fake clock for code that takes its timers as a parameter (src/log-limiter.ts): time moves only
+// A fake clock for code that takes its timers as a parameter (src/observability/log-limiter.ts): time moves only
 // when a test says so, and the timers that fall due on the way run in order.
 
 import type { Timers } from '../../src/observability/log-limiter.js'

@@ -1,4 +1,4 @@
-// An in-process HTTP server (createServer from src/server.ts) on a free port, over either store,
+// An in-process HTTP server (createServer from src/app.ts) on a free port, over either store,
 // for tests that drive the service over real HTTP without forking the cluster.
 
 import { once } from 'node:events'

@@ -1,5 +1,5 @@
 // An in-process server over two real Redis instances whose log is the service's real logger
-// (src/logger.ts) writing to a captured string: tests read the whole log output.
+// (src/observability/logger.ts) writing to a captured string: tests read the whole log output.
 
 import { loadConfig } from '../../src/config/config.js'
 import { createLogger } from '../../src/observability/logger.js'

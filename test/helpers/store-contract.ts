@@ -1,8 +1,9 @@
-// One suite of resolution semantics that every FeatureStore must pass (src/evaluate.ts states the rule).
+// One suite of resolution semantics that every FeatureStore must pass (src/core/evaluate.ts states the rule).
 
 import type { Test } from 'tap'
 import { HttpError } from '../../src/errors.js'
 import type { FeatureStore } from '../../src/store/index.js'
+import { caller } from '../../src/core/context.js'
 
 /** A data set in the shape of the embedded store's file (which mirrors the Redis keys). */
 export interface DataSet {
@@ -43,24 +44,24 @@ export function storeContract (t: Test, name: string, factory: StoreFactory): vo
 
     t.test('an anonymous caller gets exactly the global features, sorted', async (t) => {
       t.plan(1)
-      t.same(await store.featuresFor(null), ['Zeta', 'feature_1', 'feature_2', 'éclair'])
+      t.same(await store.featuresFor(caller(null)), ['Zeta', 'feature_1', 'feature_2', 'éclair'])
     })
 
     t.test('a user gets the global features plus their own features that are active', async (t) => {
       t.plan(1)
-      t.same(await store.featuresFor('1'), ['Zeta', 'feature_1', 'feature_2', 'feature_3', 'éclair'],
+      t.same(await store.featuresFor(caller('1')), ['Zeta', 'feature_1', 'feature_2', 'feature_3', 'éclair'],
         'feature_4 is the user\'s but not active, so it stays hidden')
     })
 
     t.test('a feature both global and the user\'s appears once, and names sort by code unit', async (t) => {
       t.plan(1)
-      t.same(await store.featuresFor('2'), ['Zeta', 'b10', 'b9', 'feature_1', 'feature_2', 'feature_5', 'éclair'])
+      t.same(await store.featuresFor(caller('2')), ['Zeta', 'b10', 'b9', 'feature_1', 'feature_2', 'feature_5', 'éclair'])
     })
 
     t.test('a user with no set of their own gets the global features', async (t) => {
       t.plan(2)
-      t.same(await store.featuresFor('3'), ['Zeta', 'feature_1', 'feature_2', 'éclair'])
-      t.same(await store.featuresFor('no-such-user'), ['Zeta', 'feature_1', 'feature_2', 'éclair'])
+      t.same(await store.featuresFor(caller('3')), ['Zeta', 'feature_1', 'feature_2', 'éclair'])
+      t.same(await store.featuresFor(caller('no-such-user')), ['Zeta', 'feature_1', 'feature_2', 'éclair'])
     })
 
     t.test('tokens resolve to user ids; unknown tokens to null', async (t) => {
@@ -85,8 +86,8 @@ export function storeContract (t: Test, name: string, factory: StoreFactory): vo
     t.plan(3)
     const store = await factory({})
     t.teardown(() => store.close())
-    t.same(await store.featuresFor(null), [], 'no global_features key: nothing is on')
-    t.same(await store.featuresFor('1'), [])
+    t.same(await store.featuresFor(caller(null)), [], 'no global_features key: nothing is on')
+    t.same(await store.featuresFor(caller('1')), [])
     t.equal(await store.userIdForToken('1234'), null)
   })
 
@@ -99,14 +100,14 @@ export function storeContract (t: Test, name: string, factory: StoreFactory): vo
     }, LIMITS)
     t.teardown(() => store.close())
     const [big, small, wide, anonymous] = await Promise.all([
-      refused(store.featuresFor('big')), store.featuresFor('small'), refused(store.featuresFor('wide')), store.featuresFor(null),
+      refused(store.featuresFor(caller('big'))), store.featuresFor(caller('small')), refused(store.featuresFor(caller('wide'))), store.featuresFor(caller(null)),
     ])
     t.ok(big, '2 + min(10, 10) = 12 features is past 5: refused')
     t.same(small, ['a1', 'g0', 'g1'], 'a neighbour in the same turn gets its answer')
     t.ok(wide, 'judged on the bound, never computed: 2 + min(21, 10) = 12 is past 5, though only a1 is active')
     t.same(anonymous, ['g0', 'g1'], 'anonymous callers are unaffected')
-    t.ok(await refused(store.flagsFor(null)), 'OFREP lists 2 + 10 = 12 flags, past 8: refused even anonymously')
-    t.ok(await refused(store.flagsFor('small')), 'and for every user, since every caller is listed global ∪ active')
+    t.ok(await refused(store.flagsFor(caller(null))), 'OFREP lists 2 + 10 = 12 flags, past 8: refused even anonymously')
+    t.ok(await refused(store.flagsFor(caller('small'))), 'and for every user, since every caller is listed global ∪ active')
   })
 
   t.test(`${name}: a bound exactly at the limit is answered, and global_features past it refuses everyone`, async (t) => {
@@ -117,13 +118,13 @@ export function storeContract (t: Test, name: string, factory: StoreFactory): vo
       user_features: { wide: ['a0', 'a1', 'a2', ...range('x', 50)] },
     }, LIMITS)
     t.teardown(() => atLimit.close())
-    t.same(await atLimit.featuresFor('wide'), ['a0', 'a1', 'a2', 'g0', 'g1'], '2 + min(53, 3) = 5 features: answered')
-    t.equal((await atLimit.flagsFor('wide')).size, 5, '5 flags, within 8: answered')
+    t.same(await atLimit.featuresFor(caller('wide')), ['a0', 'a1', 'a2', 'g0', 'g1'], '2 + min(53, 3) = 5 features: answered')
+    t.equal((await atLimit.flagsFor(caller('wide'))).size, 5, '5 flags, within 8: answered')
     const bigGlobal = await factory({ global_features: range('g', 6), user_features: { 1: ['a'] } }, LIMITS)
     t.teardown(() => bigGlobal.close())
-    t.ok(await refused(bigGlobal.featuresFor(null)), '6 global features: anonymous refused')
-    t.ok(await refused(bigGlobal.featuresFor('1')), 'and every user')
-    t.same(Array.from((await bigGlobal.flagsFor(null)).keys()), range('g', 6), 'OFREP has its own limit: 6 flags are within 8')
+    t.ok(await refused(bigGlobal.featuresFor(caller(null))), '6 global features: anonymous refused')
+    t.ok(await refused(bigGlobal.featuresFor(caller('1'))), 'and every user')
+    t.same(Array.from((await bigGlobal.flagsFor(caller(null))).keys()), range('g', 6), 'OFREP has its own limit: 6 flags are within 8')
   })
 
   t.test(`${name}: feature names holding U+FFFD (bytes that were not UTF-8) are skipped on both routes`, async (t) => {
@@ -134,16 +135,16 @@ export function storeContract (t: Test, name: string, factory: StoreFactory): vo
       user_features: { 1: ['\uFFFD', 'b'] },
     })
     t.teardown(() => store.close())
-    t.same(await store.featuresFor(null), ['ok'])
-    t.same(await store.featuresFor('1'), ['b', 'ok'])
-    t.same(Array.from(await store.flagsFor('1')), [['b', 'TARGETING_MATCH'], ['ok', 'STATIC']])
+    t.same(await store.featuresFor(caller(null)), ['ok'])
+    t.same(await store.featuresFor(caller('1')), ['b', 'ok'])
+    t.same(Array.from(await store.flagsFor(caller('1'))), [['b', 'TARGETING_MATCH'], ['ok', 'STATIC']])
   })
 
   t.test(`${name}: retiring a feature from active_features hides it from every user at once`, async (t) => {
     t.plan(2)
     const store = await factory({ ...CONTRACT_DATA, active_features: ['feature_5'] })
     t.teardown(() => store.close())
-    t.same(await store.featuresFor('1'), ['Zeta', 'feature_1', 'feature_2', 'éclair'])
-    t.same(await store.featuresFor('2'), ['Zeta', 'feature_1', 'feature_2', 'feature_5', 'éclair'])
+    t.same(await store.featuresFor(caller('1')), ['Zeta', 'feature_1', 'feature_2', 'éclair'])
+    t.same(await store.featuresFor(caller('2')), ['Zeta', 'feature_1', 'feature_2', 'feature_5', 'éclair'])
   })
 }

@@ -6,16 +6,18 @@
 // any caller could ask as any user.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { revalidatedHeaders } from '../../http/answer.js'
+import { revalidatedHeaders, sendRevalidated } from '../../http/answer.js'
 import { requestToken } from '../../http/auth.js'
 import { readBody } from '../../http/body.js'
 import type { Config } from '../../config/config.js'
 import { HTTP_ERRORS, HttpError, type HttpErrorCode } from '../../errors.js'
-import { etagOf, ifNoneMatch } from '../../http/etag.js'
+import { etagOf } from '../../http/etag.js'
+import { contextOf, isError } from '../../http/identify.js'
+import type { RequestContext } from '../../core/context.js'
 import { evaluation, OfrepReplier } from './ofrep-reply.js'
 import type { Replier } from '../../http/reply.js'
 import type { PrefixRoute, Route } from '../../http/router.js'
-import type { FeatureStore } from '../../store/index.js'
+import type { FeatureStore } from '../../store/store.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -34,19 +36,19 @@ export function checkEvaluationRequest (body: Buffer): void {
   if (!isObject(parsed.context)) throw new HttpError('TF_ERR_OFREP_CONTEXT')
 }
 
-/** The two OFREP routes; answers and errors follow the protocol's shapes (src/ofrep-reply.ts). */
+/** The two OFREP routes; answers and errors follow the protocol's shapes (src/routes/ofrep/ofrep-reply.ts). */
 export function ofrepRoutes (config: Config, store: FeatureStore, errors: Replier): [Route, PrefixRoute] {
   const replier = new OfrepReplier(config, errors)
 
-  // The caller's user id (null: anonymous) once the request is known to be well formed.
-  async function caller (req: IncomingMessage): Promise<string | null> {
+  // The caller, once the request is known to be well formed: a malformed header is refused before
+  // the body is read, the store is asked only after it checked out. Errors go to the OFREP replier.
+  async function caller (req: IncomingMessage): Promise<RequestContext> {
     const token = requestToken(req)
     if (token !== null && typeof token !== 'string') throw new HttpError(token.code as HttpErrorCode) // a registry def's code is its key
     checkEvaluationRequest(await readBody(req))
-    if (token === null) return null
-    const userId = await store.userIdForToken(token)
-    if (userId === null) throw new HttpError('TF_ERR_UNAUTHORIZED')
-    return userId
+    const who = await contextOf(token, store)
+    if (isError(who)) throw new HttpError(who.code as HttpErrorCode)
+    return who
   }
 
   async function single (req: IncomingMessage, res: ServerResponse, segment: string): Promise<void> {
@@ -77,14 +79,7 @@ export function ofrepRoutes (config: Config, store: FeatureStore, errors: Replie
       // A hash of this caller's whole answer: any change to it (their set, a global or active
       // feature) changes the tag, and callers with different answers never share one.
       const etag = etagOf(body)
-      const { headers200, headers304 } = revalidatedHeaders(body.length, etag)
-      if (ifNoneMatch(req.headers['if-none-match'], etag)) {
-        res.writeHead(304, headers304)
-        res.end()
-        return
-      }
-      res.writeHead(200, headers200)
-      res.end(body)
+      sendRevalidated(req, res, { body, etag, ...revalidatedHeaders(body.length, etag) })
     } catch (err) {
       replier.failure(res, err)
     }

@@ -1,6 +1,6 @@
 // The development store: the Redis data model held in process, loaded from a JSON file, so the
 // service runs with no Redis at all. Read-only; reloads when the file changes. Same semantics as
-// Redis through src/evaluate.ts. Not for production: each worker holds its own copy.
+// Redis through src/core/evaluate.ts. Not for production: each worker holds its own copy.
 //
 // File format (mirrors the Redis keys):
 //   { "global_features": [..], "active_features": [..],
@@ -10,7 +10,8 @@ import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs'
 import type { Logger } from 'pino'
 import { DEFAULTS } from '../../config/config.js'
 import { DataFileError } from '../../errors.js'
-import { resolveFeatures, resolveFlags, type FlagReason } from '../../core/evaluate.js'
+import type { RequestContext } from '../../core/context.js'
+import { evaluate, flagReasons, sortFeatures, type FlagReason, type Inputs } from '../../core/evaluate.js'
 import { OFREP_KEY, Refusals, type AnswerLimits } from '../limits.js'
 import type { FeatureStore } from '../store.js'
 
@@ -111,23 +112,25 @@ export class EmbeddedStore implements FeatureStore {
     return this.#data.tokens.get(token) ?? null
   }
 
-  async featuresFor (userId: string | null): Promise<string[]> {
+  async featuresFor (context: RequestContext): Promise<readonly string[]> {
     const data = this.#data
+    const userId = context.userId
     const mine = userId === null ? undefined : data.userFeatures.get(userId) ?? []
-    // The Redis store's bound (src/scripts/answers.lua), checked before the answer is computed.
+    // The Redis store's bound (src/store/redis/scripts/answers.lua), checked before the answer is computed.
     const bound = data.global.length + (mine === undefined ? 0 : Math.min(mine.length, data.active.size))
     if (bound > this.#limits.maxAnswerFeatures) {
       throw this.#refusals.tooLarge(userId === null ? 'global_features' : `features:user:${userId}`, bound, this.#limits.maxAnswerFeatures)
     }
-    return resolveFeatures(data.global, data.active, mine)
+    return evaluate(inputs(data, mine), context)
   }
 
-  async flagsFor (userId: string | null): Promise<ReadonlyMap<string, FlagReason>> {
+  async flagsFor (context: RequestContext): Promise<ReadonlyMap<string, FlagReason>> {
     const data = this.#data
-    // The Redis store's bound (src/scripts/flags.lua): the listed flags are global ∪ active.
+    const userId = context.userId
+    // The Redis store's bound (src/store/redis/scripts/flags.lua): the listed flags are global ∪ active.
     const bound = data.global.length + data.active.size
     if (bound > this.#limits.maxOfrepFlags) throw this.#refusals.tooLarge(OFREP_KEY, bound, this.#limits.maxOfrepFlags)
-    return resolveFlags(data.global, data.active, userId === null ? undefined : data.userFeatures.get(userId) ?? [])
+    return flagReasons(inputs(data, userId === null ? undefined : data.userFeatures.get(userId) ?? []), context)
   }
 
   /**
@@ -140,7 +143,7 @@ export class EmbeddedStore implements FeatureStore {
       userFeatures.set(userId, this.#refusals.decodable(`features:user:${userId}`, features as string[]))
     }
     return {
-      global: this.#refusals.decodable('global_features', data.global as string[]),
+      global: sortFeatures(this.#refusals.decodable('global_features', data.global as string[]).slice()),
       active: new Set(this.#refusals.decodable('active_features', Array.from(data.active))),
       tokens: data.tokens,
       userFeatures,
@@ -156,6 +159,14 @@ export class EmbeddedStore implements FeatureStore {
 
 function unique (list: string[]): string[] {
   return Array.from(new Set(list))
+}
+
+/**
+ * The rule's inputs for one caller, as the Redis store reads them (its script intersects the user's
+ * set with the active one): the decision itself is core/evaluate.ts, for both stores.
+ */
+function inputs (data: EmbeddedData, own: readonly string[] | undefined): Inputs {
+  return { global: data.global, active: data.active, mine: own === undefined ? [] : own.filter((feature) => data.active.has(feature)) }
 }
 
 function isObject (value: unknown): value is Record<string, unknown> {

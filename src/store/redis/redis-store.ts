@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs'
 import { Redis, ReplyError, type Result, type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../../config/config.js'
-import { resolveFlags, sortFeatures, type FlagReason } from '../../core/evaluate.js'
+import { caller, type RequestContext } from '../../core/context.js'
+import { evaluate, flagReasons, sortFeatures, type FlagReason } from '../../core/evaluate.js'
 import type { FeatureStore } from '../store.js'
 import { Batch } from './batch.js'
 import { OFREP_KEY, Refusals } from '../limits.js'
@@ -18,11 +19,11 @@ import { classify, overloaded } from './classify.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** src/scripts/answers.lua: global_features, then each user's active features, atomically. */
+    /** src/store/redis/scripts/answers.lua: global_features, then each user's active features, atomically. */
     tideflagsAnswers (numKeys: number, ...keysThenLimit: string[]): Result<Array<string[] | Error>, Context>
-    /** src/scripts/tokens.lua: the user id (or null) of each token key. */
+    /** src/store/redis/scripts/tokens.lua: the user id (or null) of each token key. */
     tideflagsTokens (numKeys: number, ...keys: string[]): Result<Array<string | null | Error>, Context>
-    /** src/scripts/flags.lua: global, active, and the user's active features, atomically. */
+    /** src/store/redis/scripts/flags.lua: global, active, and the user's active features, atomically. */
     tideflagsFlags (globalKey: string, activeKey: string, userKey: string, known: '0' | '1', limit: string): Result<[string[], string[], string[]], Context>
   }
 }
@@ -85,14 +86,14 @@ export class RedisStore implements FeatureStore {
   readonly #log: Logger
   /** Client-side caches (undefined when off): token key -> user id or null; answer key -> answer. */
   readonly #tokens: TrackedCache<string | null> | undefined
-  readonly #answers: TrackedCache<string[]> | undefined
+  readonly #answers: TrackedCache<readonly string[]> | undefined
   readonly #trackers: Tracker[] = []
   /** One array per distinct answer: many users share one, which keeps the answers cache small. */
-  #interned = new Map<string, string[]>()
+  #interned = new Map<string, readonly string[]>()
   readonly #maxInterned: number
   readonly #tokenBatch: Batch<string | null>
   /** Keyed by features:user:<id>, or GLOBAL_KEY for an anonymous caller. */
-  readonly #answerBatch: Batch<string[]>
+  readonly #answerBatch: Batch<readonly string[]>
   #pending = 0
   #closed = false
   readonly #refusals: Refusals
@@ -124,7 +125,7 @@ export class RedisStore implements FeatureStore {
     if (config.clientCacheEntries > 0) {
       const tokens = new TrackedCache<string | null>(config.clientCacheEntries)
       // global and active features are inputs of every answer: a change to either drops them all.
-      const answers = new TrackedCache<string[]>(config.clientCacheEntries, [GLOBAL_KEY, ACTIVE_KEY])
+      const answers = new TrackedCache<readonly string[]>(config.clientCacheEntries, [GLOBAL_KEY, ACTIVE_KEY])
       this.#tokens = tokens
       this.#answers = answers
       const { usersUrl, featuresUrl } = config.store
@@ -159,13 +160,16 @@ export class RedisStore implements FeatureStore {
   }
 
   /** The answer; the array may be shared with later calls (cached), so callers must not change it. */
-  featuresFor (userId: string | null): Promise<string[]> {
+  featuresFor (context: RequestContext): Promise<readonly string[]> {
+    const userId = context.userId
+    // Callers with the same key share one slot of the batch, and so one decision: the key holds all of
+    // the context the rule reads today (the caller).
     const key = userId === null ? GLOBAL_KEY : USER_PREFIX + userId
     const cache = this.#answers
     return cache === undefined ? this.#run(this.#answerBatch, key) : this.#cachedAnswer(cache, key)
   }
 
-  async #cachedAnswer (cache: TrackedCache<string[]>, key: string): Promise<string[]> {
+  async #cachedAnswer (cache: TrackedCache<readonly string[]>, key: string): Promise<readonly string[]> {
     const hit = cache.get(key)
     if (hit !== undefined) return hit
     const ticket = cache.ticket()
@@ -201,7 +205,7 @@ export class RedisStore implements FeatureStore {
   }
 
   /** One batch of answers: the script's reply turned into one sorted answer per key. */
-  async #readAnswers (keys: readonly string[]): Promise<Array<string[] | Error>> {
+  async #readAnswers (keys: readonly string[]): Promise<Array<readonly string[] | Error>> {
     const userKeys = keys.filter((key) => key !== GLOBAL_KEY) // anonymous callers need KEYS[1] only
     if (userKeys.length === 0) return [await this.#readGlobal()] // no script needed
     const reply = await this.features.tideflagsAnswers(2 + userKeys.length, GLOBAL_KEY, ACTIVE_KEY, ...userKeys, this.#maxAnswerArg)
@@ -220,7 +224,7 @@ export class RedisStore implements FeatureStore {
       const mine = reply[next++] as string[] | Error
       return mine instanceof Error
         ? this.#refused(key, mine, this.#maxAnswer)
-        : withGlobal(global, inGlobal, this.#refusals.decodable(key, mine))
+        : evaluate({ global, inGlobal, mine: this.#refusals.decodable(key, mine) }, caller(key.slice(USER_PREFIX.length)))
     })
   }
 
@@ -230,7 +234,7 @@ export class RedisStore implements FeatureStore {
    * operator's own data, the same for every caller, so a caller cannot grow what this reads; the bound
    * keeps an oversized set from being sent to every client, like the script does for users.
    */
-  async #readGlobal (): Promise<string[] | Error> {
+  async #readGlobal (): Promise<readonly string[] | Error> {
     const members = await this.features.smembers(GLOBAL_KEY)
     if (members.length > this.#maxAnswer) return this.#refusals.tooLarge(GLOBAL_KEY, members.length, this.#maxAnswer)
     return sortFeatures(this.#refusals.decodable(GLOBAL_KEY, members))
@@ -242,15 +246,17 @@ export class RedisStore implements FeatureStore {
     return code === TOO_LARGE ? this.#refusals.tooLarge(key, Number(bound), limit) : err
   }
 
-  async flagsFor (userId: string | null): Promise<ReadonlyMap<string, FlagReason>> {
+  async flagsFor (context: RequestContext): Promise<ReadonlyMap<string, FlagReason>> {
+    const userId = context.userId
     const [global, active, mine] = await this.#bounded(() => (userId === null
       ? this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX, '0', this.#maxFlagsArg)
       : this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId, '1', this.#maxFlagsArg))
       .catch((err: unknown) => { throw err instanceof ReplyError ? this.#refused(OFREP_KEY, err as Error, this.#maxFlags) : err }))
-    // The user's features are active ones: dropping the undecodable active names drops theirs too
-    // (resolveFlags keeps only the user's features that are in `active`).
-    return resolveFlags(this.#refusals.decodable(GLOBAL_KEY, global), new Set(this.#refusals.decodable(ACTIVE_KEY, active)),
-      userId === null ? undefined : mine)
+    return flagReasons({
+      global: sortFeatures(this.#refusals.decodable(GLOBAL_KEY, global)),
+      active: this.#refusals.decodable(ACTIVE_KEY, active),
+      mine: userId === null ? mine : this.#refusals.decodable(USER_PREFIX + userId, mine),
+    }, context)
   }
 
   async close (): Promise<void> {
@@ -267,7 +273,7 @@ export class RedisStore implements FeatureStore {
     }))
   }
 
-  #intern (answer: string[]): string[] {
+  #intern (answer: readonly string[]): readonly string[] {
     const json = JSON.stringify(answer)
     const shared = this.#interned.get(json)
     if (shared !== undefined) return shared
@@ -318,13 +324,4 @@ export class RedisStore implements FeatureStore {
     })
     return client
   }
-}
-
-
-/** global ∪ mine, sorted; `global` itself when mine adds nothing. */
-function withGlobal (global: string[], inGlobal: ReadonlySet<string>, mine: string[]): string[] {
-  if (mine.length === 0) return global
-  const answer = global.slice()
-  for (const feature of mine) if (!inGlobal.has(feature)) answer.push(feature)
-  return answer.length === global.length ? global : sortFeatures(answer)
 }

@@ -1,5 +1,5 @@
 // Clients that pipeline requests and never read the answers, against the real built service: the
-// worker holds bounded work and memory for them and keeps serving everyone else (src/pipeline.ts).
+// worker holds bounded work and memory for them and keeps serving everyone else (src/http/pipeline.ts).
 
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -57,7 +57,7 @@ t.test('clients that pipeline requests and never read the answers hold bounded w
   t.equal(fresh.status, 200, `a fresh client gets its features: ${fresh.body}`)
   t.equal((await get(`${service.url}/healthz`)).status, 200, '/healthz answers')
   const during = await scrape()
-  // src/pipeline.ts: at most 16 requests in progress and 256 waiting per connection; this scrape is one more.
+  // src/http/pipeline.ts: at most 16 requests in progress and 256 waiting per connection; this scrape is one more.
   const held = sum(during, /^tideflags_http_requests_in_flight /)
   t.ok(held <= ATTACKERS * (16 + 256) + 1, `requests held for the attackers: ${held}`)
   const grown = (sum(during, rss) - before) / 1e6

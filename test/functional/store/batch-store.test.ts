@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis'
 import { HttpError } from '../../../src/errors.js'
 import { MAX_BATCH_KEYS } from '../../../src/store/redis/redis-store.js'
 import { startRedisPair, type RedisPair } from '../../helpers/in-process.js'
+import { caller } from '../../../src/core/context.js'
 
 /**
  * Calls of each command since the last CONFIG RESETSTAT (INFO commandstats), and `scripts`: EVALSHA
@@ -51,7 +52,7 @@ t.test('the lookups of one turn reach each Redis as one call, with every answer 
   // All asked for in the same turn, plus unknown tokens and anonymous callers in between.
   const userIds = await Promise.all([...ids.map((id) => pair.store.userIdForToken(`t${id}`)), pair.store.userIdForToken('nobody')])
   t.same(userIds, [...ids, null], 'each token its own user id; an unknown one null')
-  const answers = await Promise.all([null, ...ids, null].map((id) => pair.store.featuresFor(id)))
+  const answers = await Promise.all([null, ...ids, null].map((id) => pair.store.featuresFor(caller(id))))
   t.same(answers[0], ['feature_1', 'feature_2'], 'anonymous')
   t.same(answers.at(-1), ['feature_1', 'feature_2'], 'anonymous again')
   for (const [i, id] of ids.entries()) {
@@ -69,7 +70,7 @@ t.test('the lookups of one turn reach each Redis as one call, with every answer 
 
 t.test('a turn of anonymous callers only is one SMEMBERS, no script', async (t) => {
   await resetCounters()
-  const answers = await Promise.all([null, null, null].map((id) => pair.store.featuresFor(id)))
+  const answers = await Promise.all([null, null, null].map((id) => pair.store.featuresFor(caller(id))))
   t.same(answers, [['feature_1', 'feature_2'], ['feature_1', 'feature_2'], ['feature_1', 'feature_2']])
   const calls = await commandCalls(features)
   t.equal(calls.smembers, 1)
@@ -121,7 +122,7 @@ t.test('a key of the wrong type fails only its own caller inside a shared call',
   t.match(String(tokenErr.cause), /WRONGTYPE/)
   t.same(tokens[2], { status: 'fulfilled', value: null })
 
-  const answers = await Promise.allSettled(['1', '7', null].map((id) => pair.store.featuresFor(id)))
+  const answers = await Promise.allSettled(['1', '7', null].map((id) => pair.store.featuresFor(caller(id))))
   t.same(answers[0], { status: 'fulfilled', value: ['feature_1', 'feature_2', 'feature_3'] })
   t.equal(answers[1]?.status, 'rejected')
   const answerErr = (answers[1] as PromiseRejectedResult).reason as HttpError

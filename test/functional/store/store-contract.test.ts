@@ -1,5 +1,5 @@
-// The same semantics suite against both stores: the embedded store (JS, src/evaluate.ts) and the
-// Redis store (Lua, src/scripts/answers.lua, batched) against real redis-server processes.
+// The same semantics suite against both stores: the embedded store (JS, src/core/evaluate.ts) and the
+// Redis store (Lua, src/store/redis/scripts/answers.lua, batched) against real redis-server processes.
 
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -5,6 +5,7 @@ import t from 'tap'
 import { EmbeddedStore } from '../../../src/store/embedded/embedded-store.js'
 import type { FeatureStore } from '../../../src/store/index.js'
 import { quiet, startRedisPair, writeDataFile } from '../../helpers/in-process.js'
+import { caller } from '../../../src/core/context.js'
 
 const DATA = {
   global_features: ['feature_1', 'feature_2', 'shared'],
@@ -25,25 +26,25 @@ function contract (name: string, open: () => Promise<{ store: FeatureStore, stop
 
     t.test('an anonymous caller sees global flags as STATIC and active ones as DISABLED, sorted by key', async (t) => {
       t.plan(2)
-      const flags = await store.flagsFor(null)
+      const flags = await store.flagsFor(caller(null))
       t.same([...flags], ANONYMOUS)
-      t.same(onFlags(flags), await store.featuresFor(null))
+      t.same(onFlags(flags), await store.featuresFor(caller(null)))
     })
 
     t.test("a user's active features are TARGETING_MATCH, inactive ones unknown, global ones stay STATIC", async (t) => {
       t.plan(2)
-      const flags = await store.flagsFor('1')
+      const flags = await store.flagsFor(caller('1'))
       t.same([...flags], [
         ['feature_1', 'STATIC'], ['feature_2', 'STATIC'], ['feature_3', 'TARGETING_MATCH'], ['feature_5', 'DISABLED'], ['shared', 'STATIC'],
       ])
-      t.same(onFlags(flags), await store.featuresFor('1'))
+      t.same(onFlags(flags), await store.featuresFor(caller('1')))
     })
 
     t.test('a user with no set of their own sees what an anonymous caller sees', async (t) => {
       t.plan(2)
-      const flags = await store.flagsFor('2')
+      const flags = await store.flagsFor(caller('2'))
       t.same([...flags], ANONYMOUS)
-      t.same(onFlags(flags), await store.featuresFor('2'))
+      t.same(onFlags(flags), await store.featuresFor(caller('2')))
     })
   })
 }

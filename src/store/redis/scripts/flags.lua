@@ -4,7 +4,7 @@
 -- ARGV[1] '1' for a known user, '0' for an anonymous caller (KEYS[3] is then not read: no key name
 -- can stand for "no user", since any name could exist).
 -- ARGV[2] the most flags an evaluation may list (MAX_OFREP_FLAGS)
--- The worker combines the three (resolveFlags in src/evaluate.ts), keeping CPU off the Redis core.
+-- The worker combines the three (flagReasons in src/core/evaluate.ts), keeping CPU off the Redis core.
 -- active_features is named first in SINTER so a wrong type on it is reported for every caller.
 -- Size: the listed flags are global ∪ active, at most |global| + |active| (SCARD, O(1)); past the
 -- limit the reply is a TOOLARGE error with that bound, before any member is read. The user's part is

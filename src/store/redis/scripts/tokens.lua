@@ -1,4 +1,4 @@
--- The user ids of a batch of tokens, in one call (src/store/batch.ts).
+-- The user ids of a batch of tokens, in one call (src/store/redis/batch.ts).
 -- KEYS[1..n] token:<token>
 -- Returns per key: the user id, nil for an unknown token, or an error reply in its place when that key
 -- is not a string. Unlike MGET, which answers nil for a wrong-typed key and would turn corrupt data

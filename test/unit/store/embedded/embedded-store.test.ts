@@ -7,6 +7,7 @@ import t from 'tap'
 import { EXAMPLE_FEATURES_FILE } from '../../../../src/config/config.js'
 import { DataFileError } from '../../../../src/errors.js'
 import { EmbeddedStore, loadDataFile } from '../../../../src/store/embedded/embedded-store.js'
+import { caller } from '../../../../src/core/context.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'tideflags-embedded-'))
 let n = 0
@@ -20,9 +21,9 @@ t.test('the shipped example file holds the README example', async (t) => {
   t.plan(3)
   const store = new EmbeddedStore(EXAMPLE_FEATURES_FILE, pino({ level: 'silent' }))
   t.teardown(() => store.close())
-  t.same(await store.featuresFor(null), ['feature_1', 'feature_2'])
+  t.same(await store.featuresFor(caller(null)), ['feature_1', 'feature_2'])
   t.equal(await store.userIdForToken('1234'), '1')
-  t.same(await store.featuresFor('1'), ['feature_1', 'feature_2', 'feature_3'])
+  t.same(await store.featuresFor(caller('1')), ['feature_1', 'feature_2', 'feature_3'])
 })
 
 const bad: [string, string, RegExp][] = [
@@ -58,24 +59,24 @@ t.test('the store reloads when the file changes, and keeps the last good data wh
   const path = file('{"global_features": ["a"]}')
   const store = new EmbeddedStore(path, log)
   t.teardown(() => store.close())
-  t.same(await store.featuresFor(null), ['a'])
+  t.same(await store.featuresFor(caller(null)), ['a'])
   // The watcher takes its first look asynchronously; a change before that would be its baseline.
   await sleep(700)
 
   // Editors save by writing a new file and renaming it over the old one.
   writeFileSync(path + '.tmp', '{"global_features": ["a", "b"]}')
   renameSync(path + '.tmp', path)
-  await waitFor(async () => (await store.featuresFor(null)).length === 2)
-  t.same(await store.featuresFor(null), ['a', 'b'], 'the change is picked up')
+  await waitFor(async () => (await store.featuresFor(caller(null))).length === 2)
+  t.same(await store.featuresFor(caller(null)), ['a', 'b'], 'the change is picked up')
 
   writeFileSync(path, '{"global_features": "oops!"}')
   await waitFor(async () => lines.some((line) => line.includes('reload failed')))
-  t.same(await store.featuresFor(null), ['a', 'b'], 'a bad file keeps the previous data')
+  t.same(await store.featuresFor(caller(null)), ['a', 'b'], 'a bad file keeps the previous data')
   t.match(lines.join(''), /global_features: expected an array/, 'and the log says why')
 
   writeFileSync(path, '{"global_features": ["c"]}')
-  await waitFor(async () => (await store.featuresFor(null))[0] === 'c')
-  t.same(await store.featuresFor(null), ['c'], 'a fixed file is picked up again')
+  await waitFor(async () => (await store.featuresFor(caller(null)))[0] === 'c')
+  t.same(await store.featuresFor(caller(null)), ['c'], 'a fixed file is picked up again')
 })
 
 async function waitFor (check: () => Promise<boolean>): Promise<void> {
