@@ -5,7 +5,8 @@ import type { Logger } from 'pino'
 import { DEFAULTS, type Config } from './config/config.js'
 import { HTTP_ERRORS, type HttpErrorDef } from './errors.js'
 import { featuresRoute } from './routes/features.js'
-import { healthRoutes, readinessProbe } from './routes/health.js'
+import { healthRoutes } from './routes/health.js'
+import { readinessProbe } from './store/readiness.js'
 import { instrument } from './http/instrument.js'
 import { Metrics } from './observability/metrics.js'
 import { metricsRoute } from './routes/metrics.js'
@@ -30,7 +31,6 @@ const CLOSE = Object.freeze({ connection: 'close' })
 // node's own test for the one expectation HTTP/1.1 defines (lib/_http_server.js continueExpression).
 const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i
 
-const CONNECTIONS_CHECK_MS = 1_000 // 1 s: headers/request timeouts are enforced within a second
 
 /** The operations parts a worker shares with its server; tests may omit them. */
 export interface ServerOps {
@@ -81,7 +81,7 @@ export function createServer (config: Config, store: FeatureStore, log: Logger, 
     requestTimeout: config.requestTimeoutMs,
     // node enforces the two timeouts above only when it sweeps its connections, every 30 s by
     // default: a slow-loris client would hold a socket up to 30 s past the limit.
-    connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+    connectionsCheckingInterval: DEFAULTS.connectionsCheckMs,
   }, listener)
   // node emits this instead of 'request' for an Expect header other than 100-continue.
   server.on('checkExpectation', listener)

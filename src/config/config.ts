@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { ConfigError } from '../errors.js'
+import { DEFAULTS, type LogLevel } from './defaults.js'
 
 /** Where the service reads its data from. */
 export type StoreConfig =
@@ -70,55 +71,14 @@ export interface Config {
   readonly maxOfrepFlags: number
 }
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+export type { LogLevel } from './defaults.js'
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /** The shipped example data: the README's example, so `npm start` serves something at once. */
 // Resolved from the package root so it works from src/ (tests) and dist/ (built) alike.
 export const EXAMPLE_FEATURES_FILE = fileURLToPath(new URL('../store/embedded/example-features.json', import.meta.url))
 
-/** Defaults, one place, each with its unit. */
-export const DEFAULTS = Object.freeze({
-  port: 5000,
-  redisCommandTimeoutMs: 250, // 250 ms: well under a second, far above a healthy Redis round trip
-  redisMaxPending: 10_000, // lookups waiting on Redis per worker; bounds memory while Redis stalls
-  // entries per cache per worker; 0: off, so a stalled Redis always answers 503 (see README)
-  clientCacheEntries: 0,
-  retryAfterSeconds: 1, // 1 s: Redis usually comes back in seconds, clients should retry soon
-  keepAliveTimeoutMs: 72_000, // 72 s: above the 60 s idle timeout of common load balancers (AWS ALB, nginx)
-  headersTimeoutMs: 10_000, // 10 s
-  requestTimeoutMs: 30_000, // 30 s
-  logLevel: 'info' as LogLevel,
-  // 1 s: the first failures of a kind are logged at once, further ones at most once a second as a
-  // count (src/observability/log-limiter.ts); an outage costs a few lines, not one per request. Not env variables.
-  failureLogIntervalMs: 1_000,
-  failureLogBurst: 3, // lines in full per kind of failure before counting starts: a few samples
-  shutdownTimeoutMs: 10_000, // 10 s: far above one request's worst case (request timeout aside), below pm2's kill_timeout
-  accessLog: false,
-  // 1 s: concurrent and back-to-back /metrics scrapes share one gathering of the cluster's numbers, so
-  // a scrape may show numbers up to this old; far below any scrape interval Prometheus is run with.
-  metricsMaxAgeMs: 1_000,
-  // 0.5 s: how often a worker that listened while its store was unreachable checks it again, to
-  // report READY soon after the store answers; one PING per instance each time.
-  storePollMs: 500,
-  // requests of one connection being answered at a time; later pipelined ones wait and the socket
-  // stops reading (src/http/pipeline.ts). Far above what real pipelining clients send, small enough that
-  // a client that never reads its answers holds little.
-  maxPipelinedRequests: 16, // requests per connection
-  // pipelined requests of one connection waiting behind those; one more and the connection is cut,
-  // since a single 64 KiB read can hold ~1000 requests of a few KB of memory each
-  maxWaitingRequests: 256, // requests per connection
-  // 2 MB: V8's default lets each semi-space grow to 16 MB under load, ~25 MB of RSS per worker that
-  // buys no measurable throughput here (bench/README.md step 8).
-  workerSemiSpaceMb: 2,
-  // 10,000 features: 100 times the largest real answer, ~0.3 MB of JSON; the script then runs in
-  // about a millisecond. A set far past it is bad data or abuse, never a real rollout.
-  maxAnswerFeatures: 10_000,
-  // 10,000 flags: OFREP lists every known flag to every caller, anonymous ones too, ~0.7 MB at most.
-  maxOfrepFlags: 10_000,
-  // keys per worker remembered as already logged for a refusal (src/store/limits.ts); internal
-  reportedKeys: 10_000,
-})
+export { DEFAULTS } from './defaults.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 

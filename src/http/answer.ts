@@ -3,12 +3,13 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { etagOf, ifNoneMatch } from './etag.js'
+import { DEFAULTS } from '../config/defaults.js'
 
 /** A ready-to-write answer. */
 export interface Answer {
   /**
    * The JSON body, as a string: node then writes headers and body in one write, where a Buffer body
-   * goes out as a two-chunk writev. Measured 14-35% more req/s for a static answer (bench/README.md).
+   * goes out as a two-chunk writev, measurably slower (bench/README.md, step 7).
    */
   readonly body: string
   readonly etag: string
@@ -22,7 +23,7 @@ const CACHE_CONTROL = 'private, no-cache'
 // Distinct answers kept by content per worker; beyond it the table starts over. Real data has few
 // distinct answers (most users share a handful of combinations); data where nearly every user's answer
 // is distinct (the benchmark's) misses either way, and a larger table then only holds memory.
-export const MAX_INTERNED = 1_000
+export const MAX_INTERNED = DEFAULTS.maxInternedAnswers
 
 // Shared answers (the global features of a batch, cached store answers) come back as the same array:
 // found by identity, no work at all.

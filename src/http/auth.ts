@@ -5,15 +5,17 @@
 
 import type { IncomingMessage } from 'node:http'
 import { HTTP_ERRORS, type HttpErrorDef } from '../errors.js'
+import { DEFAULTS } from '../config/defaults.js'
+import { decodeUtf8 } from '../core/values.js'
 
 /** Longest token accepted, in bytes (UTF-8). Real tokens are far shorter; this bounds the Redis key. */
-export const MAX_TOKEN_BYTES = 1024
+export const MAX_TOKEN_BYTES = DEFAULTS.maxTokenBytes
 
 /**
  * Longest Basic user name accepted, in bytes (UTF-8). The name is ignored, but clients put e-mail
  * addresses or app ids there; 1 KiB is far above those and still bounds the header we decode.
  */
-export const MAX_BASIC_USER_BYTES = 1024
+export const MAX_BASIC_USER_BYTES = DEFAULTS.maxBasicUserBytes
 
 // Largest base64 text that can decode to "user:token" with both parts at their limits; anything
 // longer is rejected before decoding so a huge header costs nothing. Past it at least one of the two
@@ -21,7 +23,6 @@ export const MAX_BASIC_USER_BYTES = 1024
 const MAX_BASIC_B64 = Math.ceil((MAX_BASIC_USER_BYTES + 1 + MAX_TOKEN_BYTES) / 3) * 4
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
-const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
  * The result of reading the header: `null` for an anonymous caller, the token string, or the
@@ -126,12 +127,4 @@ function scanChars (token: string): number {
     if (c > 0x7f) result = NON_ASCII
   }
   return result
-}
-
-function decodeUtf8 (bytes: Buffer): string | undefined {
-  try {
-    return utf8.decode(bytes)
-  } catch {
-    return undefined
-  }
 }

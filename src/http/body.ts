@@ -2,9 +2,10 @@
 
 import type { IncomingMessage } from 'node:http'
 import { HttpError } from '../errors.js'
+import { DEFAULTS } from '../config/defaults.js'
 
 /** Largest request body accepted, in bytes. An evaluation context is a few hundred bytes. */
-export const MAX_BODY_BYTES = 64 * 1024 // 64 KiB, the size TF_ERR_BODY_TOO_LARGE names
+export const MAX_BODY_BYTES = DEFAULTS.maxBodyBytes // the size TF_ERR_BODY_TOO_LARGE names
 
 /**
  * Read the whole body of a request.

@@ -6,8 +6,10 @@ import { DEFAULTS, type Config } from '../config/config.js'
 import { HTTP_ERRORS, HttpError, type HttpErrorDef } from '../errors.js'
 import { LogLimiter, type Timers } from '../observability/log-limiter.js'
 import { pathOf } from './path.js'
+import { noop } from '../core/values.js'
 
-type Headers = Record<string, string | number>
+/** Response headers as node's writeHead takes them. */
+export type Headers = Record<string, string | number>
 
 /**
  * Headers every error response carries, whatever its body's shape (JSON registry body here, OFREP's
@@ -105,5 +107,3 @@ function kindOf (err: unknown): string {
   const code = (err as { code?: unknown }).code
   return typeof code === 'string' ? code : err.name
 }
-
-function noop (): void {}

@@ -2,6 +2,8 @@
 // dying is replaced ever more slowly (doubling up to a cap), so a crash loop cannot spin the CPU or
 // flood the log. The count decays: crashes older than the window are forgotten.
 
+import { DEFAULTS } from '../config/defaults.js'
+
 /** Settings of the restart backoff, all in ms. */
 export interface BackoffOptions {
   /** Delay after the second crash inside the window; doubles with each further one. */
@@ -13,9 +15,9 @@ export interface BackoffOptions {
 }
 
 export const DEFAULT_BACKOFF: BackoffOptions = Object.freeze({
-  baseMs: 100, // 100 ms
-  maxMs: 10_000, // 10 s
-  windowMs: 60_000, // 60 s
+  baseMs: DEFAULTS.restartBaseMs,
+  maxMs: DEFAULTS.restartMaxMs,
+  windowMs: DEFAULTS.restartWindowMs,
 })
 
 /** Tracks recent crashes and says how long to wait before the next fork. */

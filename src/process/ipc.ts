@@ -1,6 +1,8 @@
 // The messages a worker and its parent exchange over the cluster IPC channel. Plain values, one place,
 // so primary and worker cannot disagree on a name.
 
+import { DEFAULTS } from '../config/defaults.js'
+
 /** Parent -> worker: drain and exit 0 (a planned exit: the primary does not replace the worker). */
 export const SHUTDOWN = 'tideflags:shutdown'
 
@@ -56,9 +58,8 @@ export const SETTLED = 'tideflags:settled'
 
 // pm2 does not answer CLOSED: after this long the worker exits anyway (by then pm2 has long read
 // the close, IPC on one machine takes microseconds).
-const SETTLE_TIMEOUT_MS = 250 // 0.25 s
 
-/** Send CLOSED to the parent and resolve on its SETTLED, or after SETTLE_TIMEOUT_MS. */
+/** Send CLOSED to the parent and resolve on its SETTLED, or after DEFAULTS.settleTimeoutMs. */
 export async function settleWithParent (): Promise<void> {
   await new Promise<void>((resolve) => {
     const done = (): void => {
@@ -67,7 +68,7 @@ export async function settleWithParent (): Promise<void> {
       resolve()
     }
     const onMessage = (message: unknown): void => { if (message === SETTLED) done() }
-    const timer = setTimeout(done, SETTLE_TIMEOUT_MS)
+    const timer = setTimeout(done, DEFAULTS.settleTimeoutMs)
     process.on('message', onMessage)
     // A worker always has an IPC channel: our primary's or pm2's.
     ;(process.send as NonNullable<typeof process.send>)(CLOSED)

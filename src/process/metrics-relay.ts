@@ -10,7 +10,6 @@ import type { Metrics } from '../observability/metrics.js'
 import { shareRecent, type Dated } from '../observability/shared-result.js'
 import { isMetricsResponse, METRICS_REQUEST, type MetricsRequest } from './ipc.js'
 
-const METRICS_TIMEOUT_MS = 5_000 // 5 s: prom-client's own limit for gathering worker metrics
 
 /**
  * Worker side: ask the primary for the cluster's metrics. One pending promise per request, settled by
@@ -33,7 +32,7 @@ export function askPrimary (): () => Promise<Dated<string>> {
     const timer = setTimeout(() => {
       pending.delete(id)
       reject(new Error('metrics request timed out'))
-    }, METRICS_TIMEOUT_MS)
+    }, DEFAULTS.metricsTimeoutMs)
     pending.set(id, {
       resolve: (answer) => { clearTimeout(timer); resolve(answer) },
       reject: (err) => { clearTimeout(timer); reject(err) },

@@ -10,15 +10,9 @@ import { CLOSED, LISTENING, METRICS_REQUEST, METRICS_RESPONSE, READY, SETTLED, S
 import { createLogger } from '../observability/logger.js'
 import { ClusterMetrics } from './metrics-relay.js'
 import { rollingRestart } from './rolling-restart.js'
-import { loadDataFile } from '../store/embedded/embedded-store.js'
+import { loadDataFile } from '../store/embedded/data-file.js'
+import { DEFAULTS } from '../config/defaults.js'
 
-// The primary's own deadline leaves the workers time to hit theirs first and report it.
-const PRIMARY_DEADLINE_MARGIN_MS = 1_000 // 1 s
-// A replacement worker must report READY (listening, store answering) within this during a rolling
-// restart, or the roll stops and the old workers keep serving: with Redis down, replacing workers
-// that may be serving from a cache, or whose configuration is the last known good one, gains nothing.
-// Covers a worker's 5 s wait for Redis and a slow start.
-const READY_TIMEOUT_MS = 15_000 // 15 s
 
 /** Validate what must be valid before forking, then fork and supervise the workers. */
 export function runPrimary (config: Config): void {
@@ -125,7 +119,7 @@ export function runPrimary (config: Config): void {
     stopping = true
     exitCode = status
     log.info({ reason }, 'stopping workers')
-    const deadlineMs = config.shutdownTimeoutMs + PRIMARY_DEADLINE_MARGIN_MS
+    const deadlineMs = config.shutdownTimeoutMs + DEFAULTS.primaryDeadlineMarginMs
     setTimeout(() => {
       log.error({ deadlineMs }, 'workers did not stop in time; killing them')
       for (const worker of workers()) worker.process.kill('SIGKILL')
@@ -147,7 +141,7 @@ export function runPrimary (config: Config): void {
     rolling = true
     const old = workers()
     log.info({ workers: old.length }, 'rolling restart begins')
-    rollingRestart(old, { fork, retire, readyTimeoutMs: READY_TIMEOUT_MS, cancelled: () => stopping }).then((result) => {
+    rollingRestart(old, { fork, retire, readyTimeoutMs: DEFAULTS.readyTimeoutMs, cancelled: () => stopping }).then((result) => {
       rolling = false
       // The decision to stop early is tested in test/unit/rolling-restart.test.ts; this is its log line.
       /* c8 ignore start */

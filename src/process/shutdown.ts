@@ -16,9 +16,11 @@ import type { Server } from 'node:http'
 import type { Logger } from 'pino'
 import type { Drain } from '../http/drain.js'
 import type { FeatureStore } from '../store/index.js'
+import { DEFAULTS } from '../config/defaults.js'
 
 /** How long draining workers still answer requests on open connections (ms). */
-export const HANDOFF_MS = 2_000 // 2 s: a busy keep-alive client sends its next request within milliseconds; the rest is margin for a loaded machine
+/** How long draining keep-alive clients get to be told to move (ms). */
+export const HANDOFF_MS = DEFAULTS.handoffMs
 
 /** Exit codes of a worker. */
 export const EXIT_OK = 0

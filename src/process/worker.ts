@@ -2,7 +2,7 @@
 
 import { createAccessLog } from '../observability/access-log.js'
 import { DEFAULTS, type Config } from '../config/config.js'
-import { readinessProbe, waitForStore, whenStoreAnswers } from '../routes/health.js'
+import { readinessProbe, waitForStore, whenStoreAnswers } from '../store/readiness.js'
 import { LISTENING, READY, settleWithParent, SHUTDOWN } from './ipc.js'
 import { createLogger } from '../observability/logger.js'
 import { Metrics } from '../observability/metrics.js'
@@ -12,7 +12,6 @@ import { Drain } from '../http/drain.js'
 import { createShutdown } from './shutdown.js'
 import { createStore } from '../store/index.js'
 
-const STORE_WAIT_MS = 5_000 // 5 s: how long a new worker waits for Redis before listening anyway
 
 /** Start serving; resolves once listening. */
 export async function runWorker (config: Config): Promise<void> {
@@ -41,7 +40,7 @@ export async function runWorker (config: Config): Promise<void> {
   // The parent (our primary or pm2) is gone: nobody routes connections here any more.
   process.on('disconnect', () => shutdown('parent disconnected'))
 
-  const reachable = await waitForStore(probe, STORE_WAIT_MS)
+  const reachable = await waitForStore(probe, DEFAULTS.storeWaitMs)
   if (!reachable) log.warn('feature store not reachable yet; listening anyway (503 until it is)')
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -2,11 +2,11 @@
 // for tests that drive the service over real HTTP without forking the cluster.
 
 import { once } from 'node:events'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
-import { loadConfig, type Config } from '../../src/config/config.js'
-import { readinessProbe, waitForStore } from '../../src/routes/health.js'
+import { EXAMPLE_FEATURES_FILE, loadConfig, type Config } from '../../src/config/config.js'
+import { readinessProbe, waitForStore } from '../../src/store/readiness.js'
 import { createServer } from '../../src/app.js'
 import { createStore, type FeatureStore } from '../../src/store/index.js'
 import { RedisServer, seedExample } from './redis-server.js'
@@ -44,12 +44,12 @@ export async function untilReachable (store: FeatureStore): Promise<void> {
   if (!(await waitForStore(readinessProbe(store), 5_000))) throw new Error('store not reachable within 5 s')
 }
 
-/** The README example as an embedded-store data file (same data loadExample writes to Redis). */
-export const EXAMPLE_DATA = {
-  global_features: ['feature_1', 'feature_2'],
-  active_features: ['feature_3'],
-  tokens: { 1234: '1' },
-  user_features: { 1: ['feature_3', 'feature_4'] },
+/** The README example: the shipped data file itself (the same data loadExample writes to Redis). */
+export const EXAMPLE_DATA = JSON.parse(readFileSync(EXAMPLE_FEATURES_FILE, 'utf8')) as {
+  readonly global_features: readonly string[]
+  readonly active_features: readonly string[]
+  readonly tokens: Readonly<Record<string, string>>
+  readonly user_features: Readonly<Record<string, readonly string[]>>
 }
 
 /** Write an embedded-store data file into `dir`; returns its path. */

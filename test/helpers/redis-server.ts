@@ -5,7 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { readFileSync } from 'node:fs'
 import { Redis } from 'ioredis'
+import { EXAMPLE_FEATURES_FILE } from '../../src/config/config.js'
 
 /** Find a free TCP port on 127.0.0.1 by binding port 0. */
 export async function freePort (): Promise<number> {
@@ -94,12 +96,18 @@ async function waitForPing (port: number, child: ChildProcess): Promise<void> {
   throw new Error(`redis-server on port ${port} did not answer within 10 s`)
 }
 
-/** Load the README example: feature_1/2 global, token 1234 -> user 1, feature_3 active, feature_4 not. */
+/**
+ * Load the README example into Redis, from the shipped data file (src/store/embedded/
+ * example-features.json): feature_1/2 global, token 1234 -> user 1, feature_3 active, feature_4 not.
+ */
 export async function loadExample (users: Redis, features: Redis): Promise<void> {
-  await users.set('token:1234', '1')
-  await features.sadd('global_features', 'feature_1', 'feature_2')
-  await features.sadd('active_features', 'feature_3')
-  await features.sadd('features:user:1', 'feature_3', 'feature_4')
+  const data = JSON.parse(readFileSync(EXAMPLE_FEATURES_FILE, 'utf8')) as {
+    global_features: string[], active_features: string[], tokens: Record<string, string>, user_features: Record<string, string[]>
+  }
+  for (const [token, userId] of Object.entries(data.tokens)) await users.set(`token:${token}`, userId)
+  await features.sadd('global_features', ...data.global_features)
+  await features.sadd('active_features', ...data.active_features)
+  for (const [userId, own] of Object.entries(data.user_features)) await features.sadd(`features:user:${userId}`, ...own)
 }
 
 /** Load the README example into a users and a features server through short-lived clients. */

@@ -8,9 +8,8 @@ import type { ServerResponse } from 'node:http'
 import type { Config } from '../../config/config.js'
 import { HTTP_ERRORS, type HttpErrorDef } from '../../errors.js'
 import type { FlagReason } from '../../core/evaluate.js'
-import { errorHeaders, type Replier } from '../../http/reply.js'
+import { errorHeaders, type Headers, type Replier } from '../../http/reply.js'
 
-type Headers = Record<string, string | number>
 
 /** One flag's evaluation, as OFREP's evaluationSuccess with a boolean value. */
 export interface FlagEvaluation {

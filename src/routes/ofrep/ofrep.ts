@@ -18,17 +18,18 @@ import { evaluation, OfrepReplier } from './ofrep-reply.js'
 import type { Replier } from '../../http/reply.js'
 import type { PrefixRoute, Route } from '../../http/router.js'
 import type { FeatureStore } from '../../store/store.js'
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+import { decodeUtf8, isObject } from '../../core/values.js'
 
 /**
  * Check a request body is `{"context": {...}}`.
  * @throws HttpError TF_ERR_OFREP_JSON, TF_ERR_OFREP_BODY_SHAPE or TF_ERR_OFREP_CONTEXT
  */
 export function checkEvaluationRequest (body: Buffer): void {
+  const text = decodeUtf8(body)
+  if (text === undefined) throw new HttpError('TF_ERR_OFREP_JSON')
   let parsed: unknown
   try {
-    parsed = JSON.parse(utf8.decode(body))
+    parsed = JSON.parse(text)
   } catch (err) {
     throw new HttpError('TF_ERR_OFREP_JSON', { cause: err })
   }
@@ -89,8 +90,4 @@ export function ofrepRoutes (config: Config, store: FeatureStore, errors: Replie
     { path: '/ofrep/v1/evaluate/flags', methods: { POST: bulk } },
     { prefix: '/ofrep/v1/evaluate/flags/', methods: { POST: single } },
   ]
-}
-
-function isObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -1,71 +1,17 @@
 // The development store: the Redis data model held in process, loaded from a JSON file, so the
 // service runs with no Redis at all. Read-only; reloads when the file changes. Same semantics as
 // Redis through src/core/evaluate.ts. Not for production: each worker holds its own copy.
-//
-// File format (mirrors the Redis keys):
-//   { "global_features": [..], "active_features": [..],
-//     "tokens": { "<token>": "<user_id>" }, "user_features": { "<user_id>": [..] } }
+// The file itself: data-file.ts.
 
-import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs'
+import { unwatchFile, watchFile, type Stats } from 'node:fs'
 import type { Logger } from 'pino'
 import { DEFAULTS } from '../../config/config.js'
-import { DataFileError } from '../../errors.js'
 import type { RequestContext } from '../../core/context.js'
 import { evaluate, flagReasons, sortFeatures, type FlagReason, type Inputs } from '../../core/evaluate.js'
 import { OFREP_KEY, Refusals, type AnswerLimits } from '../limits.js'
 import type { FeatureStore } from '../store.js'
+import { loadDataFile, type EmbeddedData } from './data-file.js'
 
-/**
- * The parsed contents of a data file. Feature lists are deduplicated, as Redis sets are, so their
- * lengths are the cardinalities the size limits are checked on.
- */
-export interface EmbeddedData {
-  readonly global: readonly string[]
-  readonly active: ReadonlySet<string>
-  readonly tokens: ReadonlyMap<string, string>
-  readonly userFeatures: ReadonlyMap<string, readonly string[]>
-}
-
-const RELOAD_POLL_MS = 500 // 0.5 s: polling sees atomic renames by editors, which fs.watch can miss
-
-/**
- * Read and validate a data file.
- * @throws DataFileError naming the file and the problem
- */
-export function loadDataFile (file: string): EmbeddedData {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (err) {
-    throw new DataFileError(file, `cannot read: ${(err as Error).message}`, { cause: err })
-  }
-  let raw: unknown
-  try {
-    raw = JSON.parse(text)
-  } catch (err) {
-    throw new DataFileError(file, `not valid JSON: ${(err as Error).message}`, { cause: err })
-  }
-  if (!isObject(raw)) throw new DataFileError(file, 'expected a JSON object at the top level')
-  for (const key of Object.keys(raw)) {
-    if (!['global_features', 'active_features', 'tokens', 'user_features'].includes(key)) {
-      throw new DataFileError(file, `unknown key "${key}" (expected global_features, active_features, tokens, user_features)`)
-    }
-  }
-  const global = stringArray(file, raw.global_features ?? [], 'global_features')
-  const active = stringArray(file, raw.active_features ?? [], 'active_features')
-  const tokens = new Map<string, string>()
-  for (const [token, userId] of objectEntries(file, raw.tokens ?? {}, 'tokens')) {
-    if (typeof userId !== 'string' || userId === '') {
-      throw new DataFileError(file, `tokens["${token}"]: expected a non-empty user id string`)
-    }
-    tokens.set(token, userId)
-  }
-  const userFeatures = new Map<string, readonly string[]>()
-  for (const [userId, features] of objectEntries(file, raw.user_features ?? {}, 'user_features')) {
-    userFeatures.set(userId, unique(stringArray(file, features, `user_features["${userId}"]`)))
-  }
-  return { global: unique(global), active: new Set(active), tokens, userFeatures }
-}
 
 /** Store reading the data file; each reload swaps the whole data set at once, like an atomic write. */
 export class EmbeddedStore implements FeatureStore {
@@ -91,7 +37,7 @@ export class EmbeddedStore implements FeatureStore {
       if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size) this.reload()
     }
     this.#data = this.#decodable(loadDataFile(file))
-    watchFile(file, { interval: RELOAD_POLL_MS, persistent: false }, this.#onChange)
+    watchFile(file, { interval: DEFAULTS.reloadPollMs, persistent: false }, this.#onChange)
   }
 
   /** Re-read the file; a bad file keeps the previous data and logs why. */
@@ -157,30 +103,10 @@ export class EmbeddedStore implements FeatureStore {
   }
 }
 
-function unique (list: string[]): string[] {
-  return Array.from(new Set(list))
-}
-
 /**
  * The rule's inputs for one caller, as the Redis store reads them (its script intersects the user's
  * set with the active one): the decision itself is core/evaluate.ts, for both stores.
  */
 function inputs (data: EmbeddedData, own: readonly string[] | undefined): Inputs {
   return { global: data.global, active: data.active, mine: own === undefined ? [] : own.filter((feature) => data.active.has(feature)) }
-}
-
-function isObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function stringArray (file: string, value: unknown, what: string): string[] {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) {
-    throw new DataFileError(file, `${what}: expected an array of non-empty strings`)
-  }
-  return value as string[]
-}
-
-function objectEntries (file: string, value: unknown, what: string): [string, unknown][] {
-  if (!isObject(value)) throw new DataFileError(file, `${what}: expected an object`)
-  return Object.entries(value)
 }

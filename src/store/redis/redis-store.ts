@@ -16,6 +16,7 @@ import { Batch } from './batch.js'
 import { OFREP_KEY, Refusals } from '../limits.js'
 import { TrackedCache, Tracker } from './tracking.js'
 import { classify, overloaded } from './classify.js'
+import { DEFAULTS } from '../../config/defaults.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -39,11 +40,9 @@ export const TOKEN_PREFIX = 'token:'
 export const USER_PREFIX = 'features:user:'
 
 // Most keys per call. A script runs alone on Redis's one thread, stalling every other client of that
-// Redis meanwhile: answers.lua took 0.82 ms for 128 users and 1.41 ms for 256 on the bench machine
-// (INFO commandstats), so 128 keeps a call under a millisecond. A turn brings about one request per
-// busy connection: 10 per call under the benchmark's load, so the bound only matters at thousands of
-// connections.
-export const MAX_BATCH_KEYS = 128
+// Redis meanwhile: the bound keeps one call under a millisecond (bench/README.md, "Batch size"). A turn
+// brings about one request per busy connection, so it only matters at thousands of connections.
+export const MAX_BATCH_KEYS = DEFAULTS.maxBatchKeys
 
 // The commands the batches send (ioredis names a script command by its defineCommand name).
 const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'mget', 'smembers'] as const
@@ -62,8 +61,8 @@ export function clientOptions (config: Config, name: string): RedisOptions {
     protocol: 2,
     enableAutoPipelining: true,
     // The hot reads are already one command per turn (batch.ts). Auto-pipelining would hold each one
-    // more turn and wrap it in a pipeline of one: 6-17% fewer authenticated req/s, measured
-    // (bench/README.md). These go out at once; every other command is still auto-pipelined.
+    // more turn and wrap it in a pipeline of one, at a measured cost (bench/README.md, step 5). These
+    // go out at once; every other command is still auto-pipelined.
     autoPipeliningIgnoredCommands: [...BATCHED_COMMANDS],
     // Fail fast while disconnected instead of queueing: a queue would grow without bound during an
     // outage and then flood Redis when it returns. The client gets a 503 and retries.

@@ -6,9 +6,10 @@
 
 import { Redis, type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
+import { DEFAULTS } from '../../config/defaults.js'
+import { noop } from '../../core/values.js'
 
 const INVALIDATE_CHANNEL = '__redis__:invalidate'
-const HEARTBEAT_MS = 1_000 // 1 s: a silently dead invalidation link is found within this plus the command timeout
 
 /**
  * A bounded map of values read from tracked keys. Reads race with invalidations (they arrive on
@@ -130,7 +131,7 @@ export class Tracker {
         this.#disable()
         this.#invalidations.disconnect(true)
       })
-    }, HEARTBEAT_MS)
+    }, DEFAULTS.trackingHeartbeatMs)
     this.#heartbeat.unref()
   }
 
@@ -170,5 +171,3 @@ export class Tracker {
     }
   }
 }
-
-function noop (): void {}

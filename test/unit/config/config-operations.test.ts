@@ -38,6 +38,6 @@ t.test('WORKER_SEMI_SPACE_MB defaults to 2, takes 0 for V8\'s default, refuses w
 
 t.test('the pm2 ecosystem gives its workers the same semi-space as the default', async (t) => {
   const { createRequire } = await import('node:module')
-  const ecosystem = createRequire(import.meta.url)('../../ecosystem.config.cjs') as { apps: Array<{ node_args: string[] }> }
+  const ecosystem = createRequire(import.meta.url)('../../../ecosystem.config.cjs') as { apps: Array<{ node_args: string[] }> }
   t.same(ecosystem.apps[0]?.node_args, [`--max-semi-space-size=${DEFAULTS.workerSemiSpaceMb}`])
 })

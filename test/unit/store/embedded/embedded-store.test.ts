@@ -6,7 +6,8 @@ import { pino } from 'pino'
 import t from 'tap'
 import { EXAMPLE_FEATURES_FILE } from '../../../../src/config/config.js'
 import { DataFileError } from '../../../../src/errors.js'
-import { EmbeddedStore, loadDataFile } from '../../../../src/store/embedded/embedded-store.js'
+import { loadDataFile } from '../../../../src/store/embedded/data-file.js'
+import { EmbeddedStore } from '../../../../src/store/embedded/embedded-store.js'
 import { caller } from '../../../../src/core/context.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'tideflags-embedded-'))

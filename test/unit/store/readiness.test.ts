@@ -1,7 +1,7 @@
 // The poll that turns a worker ready once its store answers, with the probe's answers set by the test.
 
 import t from 'tap'
-import { whenStoreAnswers } from '../../../src/routes/health.js'
+import { whenStoreAnswers } from '../../../src/store/readiness.js'
 
 // A probe whose answers the test gives one at a time.
 function scriptedProbe (): { probe: () => Promise<boolean>, calls: () => number, answer: (ok: boolean) => void } {

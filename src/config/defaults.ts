@@ -1,0 +1,69 @@
+// Every default and internal tunable of the service, in one table, each with its unit (ioredis keeps
+// DEFAULT_REDIS_OPTIONS so). Modules read their tunables here instead of keeping constants of their own,
+// so a reader finds every number the service runs by in one place.
+
+/** pino log levels. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+/** Every default and tunable, each with its unit. */
+export const DEFAULTS = Object.freeze({
+  // --- Settings an operator can change (src/config/config.ts reads the variables; README lists them)
+  port: 5000,
+  redisCommandTimeoutMs: 250, // 250 ms: well under a second, far above a healthy Redis round trip
+  redisMaxPending: 10_000, // lookups waiting on Redis per worker; bounds memory while Redis stalls
+  // entries per cache per worker; 0: off, so a stalled Redis always answers 503 (see README)
+  clientCacheEntries: 0,
+  retryAfterSeconds: 1, // 1 s: Redis usually comes back in seconds, clients should retry soon
+  keepAliveTimeoutMs: 72_000, // 72 s: above the 60 s idle timeout of common load balancers (AWS ALB, nginx)
+  headersTimeoutMs: 10_000, // 10 s
+  requestTimeoutMs: 30_000, // 30 s
+  logLevel: 'info' as LogLevel,
+  // 1 s: the first failures of a kind are logged at once, further ones at most once a second as a
+  // count (src/observability/log-limiter.ts); an outage costs a few lines, not one per request. Not env variables.
+  failureLogIntervalMs: 1_000,
+  failureLogBurst: 3, // lines in full per kind of failure before counting starts: a few samples
+  shutdownTimeoutMs: 10_000, // 10 s: far above one request's worst case (request timeout aside), below pm2's kill_timeout
+  accessLog: false,
+  // 1 s: concurrent and back-to-back /metrics scrapes share one gathering of the cluster's numbers, so
+  // a scrape may show numbers up to this old; far below any scrape interval Prometheus is run with.
+  metricsMaxAgeMs: 1_000,
+  // 0.5 s: how often a worker that listened while its store was unreachable checks it again, to
+  // report READY soon after the store answers; one PING per instance each time.
+  storePollMs: 500,
+  // requests of one connection being answered at a time; later pipelined ones wait and the socket
+  // stops reading (src/http/pipeline.ts). Far above what real pipelining clients send, small enough that
+  // a client that never reads its answers holds little.
+  maxPipelinedRequests: 16, // requests per connection
+  // pipelined requests of one connection waiting behind those; one more and the connection is cut,
+  // since a single 64 KiB read can hold ~1000 requests of a few KB of memory each
+  maxWaitingRequests: 256, // requests per connection
+  // 2 MB: V8's default lets each semi-space grow to 16 MB under load, ~25 MB of RSS per worker that
+  // buys no measurable throughput here (bench/README.md step 8).
+  workerSemiSpaceMb: 2,
+  // 10,000 features: 100 times the largest real answer, ~0.3 MB of JSON; the script then runs in
+  // about a millisecond. A set far past it is bad data or abuse, never a real rollout.
+  maxAnswerFeatures: 10_000,
+  // 10,000 flags: OFREP lists every known flag to every caller, anonymous ones too, ~0.7 MB at most.
+  maxOfrepFlags: 10_000,
+  // keys per worker remembered as already logged for a refusal (src/store/limits.ts); internal
+  reportedKeys: 10_000,
+
+  // --- Internal tunables: no variable; changed here, with a test and a reason
+  storeWaitMs: 5_000, // 5 s: how long a new worker waits for Redis before listening anyway (503 until it answers)
+  readyTimeoutMs: 15_000, // 15 s: a replacement worker's store wait (5 s) and a slow start; then a rolling restart stops
+  primaryDeadlineMarginMs: 1_000, // 1 s: the primary's shutdown deadline leaves the workers time to hit theirs first
+  settleTimeoutMs: 250, // 0.25 s: a draining worker waits this long for its parent's SETTLED (pm2 never sends one)
+  handoffMs: 2_000, // 2 s: a busy keep-alive client sends its next request within milliseconds; the rest is margin
+  metricsTimeoutMs: 5_000, // 5 s: prom-client's own limit for gathering worker metrics
+  restartBaseMs: 100, // 100 ms: delay after the second crash inside the window; doubles with each further one
+  restartMaxMs: 10_000, // 10 s: longest delay before re-forking a crashed worker
+  restartWindowMs: 60_000, // 60 s: crashes older than this no longer count
+  connectionsCheckMs: 1_000, // 1 s: node enforces the headers/request timeouts within this
+  maxBodyBytes: 64 * 1024, // 64 KiB: the largest request body (an evaluation context is a few hundred bytes)
+  maxTokenBytes: 1024, // 1 KiB of UTF-8: real tokens are far shorter; bounds the Redis key
+  maxBasicUserBytes: 1024, // 1 KiB of UTF-8: Basic's user name is ignored, but bounded
+  maxInternedAnswers: 1_000, // distinct serialised answers per worker; data where every answer differs misses anyway
+  maxBatchKeys: 128, // keys per batched call: a script runs alone on Redis's one thread (bench/README.md step 6)
+  trackingHeartbeatMs: 1_000, // 1 s: a silently dead invalidation link is found within this plus the command timeout
+  reloadPollMs: 500, // 0.5 s: the embedded store polls its file; polling sees editors' atomic renames, fs.watch can miss them
+})

@@ -1,0 +1,77 @@
+// The embedded store's data file: read, validated and turned into the Redis data model. Apart from the
+// store so that the primary can validate the file before forking without loading any store code.
+//
+// File format (mirrors the Redis keys):
+//   { "global_features": [..], "active_features": [..],
+//     "tokens": { "<token>": "<user_id>" }, "user_features": { "<user_id>": [..] } }
+
+import { readFileSync } from 'node:fs'
+import { isObject } from '../../core/values.js'
+import { DataFileError } from '../../errors.js'
+
+/**
+ * The parsed contents of a data file. Feature lists are deduplicated, as Redis sets are, so their
+ * lengths are the cardinalities the size limits are checked on.
+ */
+export interface EmbeddedData {
+  readonly global: readonly string[]
+  readonly active: ReadonlySet<string>
+  readonly tokens: ReadonlyMap<string, string>
+  readonly userFeatures: ReadonlyMap<string, readonly string[]>
+}
+
+
+/**
+ * Read and validate a data file.
+ * @throws DataFileError naming the file and the problem
+ */
+export function loadDataFile (file: string): EmbeddedData {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new DataFileError(file, `cannot read: ${(err as Error).message}`, { cause: err })
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new DataFileError(file, `not valid JSON: ${(err as Error).message}`, { cause: err })
+  }
+  if (!isObject(raw)) throw new DataFileError(file, 'expected a JSON object at the top level')
+  for (const key of Object.keys(raw)) {
+    if (!['global_features', 'active_features', 'tokens', 'user_features'].includes(key)) {
+      throw new DataFileError(file, `unknown key "${key}" (expected global_features, active_features, tokens, user_features)`)
+    }
+  }
+  const global = stringArray(file, raw.global_features ?? [], 'global_features')
+  const active = stringArray(file, raw.active_features ?? [], 'active_features')
+  const tokens = new Map<string, string>()
+  for (const [token, userId] of objectEntries(file, raw.tokens ?? {}, 'tokens')) {
+    if (typeof userId !== 'string' || userId === '') {
+      throw new DataFileError(file, `tokens["${token}"]: expected a non-empty user id string`)
+    }
+    tokens.set(token, userId)
+  }
+  const userFeatures = new Map<string, readonly string[]>()
+  for (const [userId, features] of objectEntries(file, raw.user_features ?? {}, 'user_features')) {
+    userFeatures.set(userId, unique(stringArray(file, features, `user_features["${userId}"]`)))
+  }
+  return { global: unique(global), active: new Set(active), tokens, userFeatures }
+}
+
+function unique (list: string[]): string[] {
+  return Array.from(new Set(list))
+}
+
+function stringArray (file: string, value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) {
+    throw new DataFileError(file, `${what}: expected an array of non-empty strings`)
+  }
+  return value as string[]
+}
+
+function objectEntries (file: string, value: unknown, what: string): [string, unknown][] {
+  if (!isObject(value)) throw new DataFileError(file, `${what}: expected an object`)
+  return Object.entries(value)
+}
