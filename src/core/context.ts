@@ -9,15 +9,16 @@ export interface RequestContext {
   readonly userId: string | null
   /**
    * The caller's location name, upper-case (`^[A-Z0-9_-]{1,64}$`: the set `location:<name>`), from the
-   * configured sources (src/location/location.ts); null when there is none. Never from the request body.
+   * configured sources (src/location/location.ts); absent when there is none. Never from the request body.
    */
-  readonly location: string | null
+  readonly location?: string
 }
 
 // Most requests of a busy service are anonymous with no location: one shared context, no allocation.
-const ANONYMOUS: RequestContext = Object.freeze({ userId: null, location: null })
+const ANONYMOUS: RequestContext = Object.freeze({ userId: null })
 
-/** The context of a caller with this user id (null: anonymous) and location (null: none). */
-export function caller (userId: string | null, location: string | null = null): RequestContext {
-  return userId === null && location === null ? ANONYMOUS : { userId, location }
+/** The context of a caller with this user id (null: anonymous) and location (undefined: none). */
+export function caller (userId: string | null, location?: string): RequestContext {
+  if (location !== undefined) return { userId, location }
+  return userId === null ? ANONYMOUS : { userId }
 }

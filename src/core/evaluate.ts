@@ -66,7 +66,7 @@ export function evaluate (inputs: Inputs, context: RequestContext, reasons?: Map
   const userId = context.userId
   // An anonymous caller has no features of its own and is in no rollout, whatever a store passes.
   const mine = userId === null ? NONE : inputs.mine
-  const local = context.location === null || inputs.local === undefined ? NONE : inputs.local
+  const local = context.location === undefined || inputs.local === undefined ? NONE : inputs.local
   const rollouts = userId === null || inputs.rollouts === undefined || inputs.rollouts.size === 0 ? undefined : inputs.rollouts
   const schedules = inputs.schedules === undefined || inputs.schedules.size === 0 ? undefined : inputs.schedules
   if (local.length === 0 && rollouts === undefined && schedules === undefined && reasons === undefined) {

@@ -17,15 +17,15 @@ export interface TokenLookup {
 /** The caller of a request, or the error to answer it with. */
 export type Identified = RequestContext | HttpErrorDef
 
-/** A request's location name (upper-case), or null; built once at boot by {@link locator}. */
-export type Locate = (req: LocationInput) => string | null
+/** A request's location name (upper-case), or undefined; built once at boot by {@link locator}. */
+export type Locate = (req: LocationInput) => string | undefined
 
 /** Whether identification failed (a registry error rather than a context). */
 export function isError (who: Identified): who is HttpErrorDef {
   return 'statusCode' in who
 }
 
-const NO_LOCATION: Locate = () => null
+const NO_LOCATION: Locate = () => undefined
 
 /**
  * The location step for the configured sources. With no source configured (the default) it is a
@@ -37,16 +37,16 @@ export function locator (options: LocationOptions, onInvalid: () => void): Locat
   return (req) => {
     const found = resolveLocation(options, req)
     if (found.invalid) onInvalid()
-    return found.location ?? null
+    return found.location
   }
 }
 
 /**
  * Identify a request's caller. Anonymous and malformed requests are decided at once, without a
  * promise; a token costs one (batched) lookup.
- * @param location the request's location (see {@link locator}), null for none
+ * @param location the request's location (see {@link locator}), undefined for none
  */
-export function identify (req: Pick<IncomingMessage, 'headers' | 'rawHeaders'>, store: TokenLookup, location: string | null = null): Identified | Promise<Identified> {
+export function identify (req: Pick<IncomingMessage, 'headers' | 'rawHeaders'>, store: TokenLookup, location?: string): Identified | Promise<Identified> {
   return contextOf(requestToken(req), store, location)
 }
 
@@ -54,11 +54,11 @@ export function identify (req: Pick<IncomingMessage, 'headers' | 'rawHeaders'>, 
  * The caller of an already-read Authorization result: for a route that must check more of the
  * request (OFREP's body) between reading the header and asking the store.
  */
-export function contextOf (token: AuthResult, store: TokenLookup, location: string | null = null): Identified | Promise<Identified> {
+export function contextOf (token: AuthResult, store: TokenLookup, location?: string): Identified | Promise<Identified> {
   if (token === null) return caller(null, location)
   if (typeof token !== 'string') return token
   const lookup = store.userIdForToken(token)
-  return location === null ? lookup.then(known) : lookup.then((userId) => userId === null ? HTTP_ERRORS.TF_ERR_UNAUTHORIZED : caller(userId, location))
+  return location === undefined ? lookup.then(known) : lookup.then((userId) => userId === null ? HTTP_ERRORS.TF_ERR_UNAUTHORIZED : caller(userId, location))
 }
 
 // Bound once: no closure per request without a location.

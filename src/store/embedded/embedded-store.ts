@@ -72,7 +72,7 @@ export class EmbeddedStore implements FeatureStore {
     const { userId, location } = context
     const limit = this.#limits.maxAnswerFeatures
     const mine = userId === null ? undefined : data.userFeatures.get(userId) ?? []
-    const here = location === null ? undefined : data.locations.get(location) ?? []
+    const here = location === undefined ? undefined : data.locations.get(location) ?? []
     // The Redis store's bounds (src/store/redis/scripts/answers.lua), checked before the answer is computed:
     // global alone, then global with each set, then the rollout hash for a user.
     if (data.global.length > limit) throw this.#refusals.tooLarge('global_features', data.global.length, limit)
@@ -100,7 +100,7 @@ export class EmbeddedStore implements FeatureStore {
     if (bound > limit) throw this.#refusals.tooLarge(OFREP_KEY, bound, limit)
     if (userId !== null && data.rollouts.size > limit) throw this.#refusals.tooLarge(OFREP_KEY, data.rollouts.size, limit)
     return flagReasons(inputs(data, userId === null ? undefined : data.userFeatures.get(userId) ?? [],
-      location === null ? undefined : data.locations.get(location) ?? []), context)
+      location === undefined ? undefined : data.locations.get(location) ?? []), context)
   }
 
   /**
@@ -153,8 +153,8 @@ function inputs (data: Loaded, own: readonly string[] | undefined, here?: readon
 }
 
 /** The name a refusal is reported under: the Redis store's batch slot key for the caller. */
-function slotKey (userId: string | null, location: string | null): string {
+function slotKey (userId: string | null, location: string | undefined): string {
   const user = userId === null ? undefined : `features:user:${userId}`
-  if (location === null) return user ?? 'global_features'
+  if (location === undefined) return user ?? 'global_features'
   return user === undefined ? `location:${location}` : `location:${location}|${user}`
 }

@@ -173,7 +173,7 @@ export class RedisStore implements FeatureStore {
     const { userId, location } = context
     // Callers with the same key share one slot of the batch, and so one decision: the key holds all of
     // the context the rule reads (the caller and the location).
-    if (location === null) {
+    if (location === undefined) {
       const key = userId === null ? GLOBAL_KEY : USER_PREFIX + userId
       const cache = this.#answers
       return cache === undefined ? this.#run(this.#answerBatch, key) : this.#cachedAnswer(cache, key)
@@ -261,7 +261,7 @@ export class RedisStore implements FeatureStore {
       if (here instanceof Error) return here
       if (userKey !== undefined && rollouts instanceof Error) return rollouts
       const context = caller(userKey === undefined ? null : userKey.slice(USER_PREFIX.length),
-        locationKey === undefined ? null : locationKey.slice(LOCATION_PREFIX.length))
+        locationKey?.slice(LOCATION_PREFIX.length))
       const answer = evaluate({ global, inGlobal, mine, local: here, rollouts: rollouts instanceof Error ? undefined : rollouts }, context)
       // The script bounds each set; the sets and the rollout together are bounded here, before sending.
       return answer.length > this.#maxAnswer ? this.#refusals.tooLarge(key, answer.length, this.#maxAnswer) : answer
@@ -289,7 +289,7 @@ export class RedisStore implements FeatureStore {
   async flagsFor (context: RequestContext): Promise<ReadonlyMap<string, FlagReason>> {
     const { userId, location } = context
     const locationKey = LOCATION_PREFIX + (location ?? '')
-    const located = location === null ? '0' : '1'
+    const located = location === undefined ? '0' : '1'
     const [global, active, mine, here, rollout] = await this.#bounded(() => (userId === null
       ? this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX, ROLLOUT_KEY, locationKey, '0', this.#maxFlagsArg, located)
       : this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId, ROLLOUT_KEY, locationKey, '1', this.#maxFlagsArg, located))
@@ -298,7 +298,7 @@ export class RedisStore implements FeatureStore {
       global: sortFeatures(this.#refusals.decodable(GLOBAL_KEY, global)),
       active: this.#refusals.decodable(ACTIVE_KEY, active),
       mine: userId === null ? mine : this.#refusals.decodable(USER_PREFIX + userId, mine),
-      local: location === null ? here : this.#refusals.decodable(locationKey, here),
+      local: location === undefined ? here : this.#refusals.decodable(locationKey, here),
       rollouts: this.#rollouts.parse(rollout),
     }, context)
   }
