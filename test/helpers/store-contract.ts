@@ -221,7 +221,7 @@ export function storeContract (t: Test, name: string, factory: StoreFactory): vo
   })
 
   t.test(`${name}: targeting answers are bounded on the whole answer, and a rollout hash past the limit refuses users only`, async (t) => {
-    t.plan(5)
+    t.plan(7)
     const store = await factory({
       global_features: ['g0', 'g1'],
       active_features: ['a0', 'a1', 'a2', 'b0', 'b1', 'b2'],
@@ -236,5 +236,9 @@ export function storeContract (t: Test, name: string, factory: StoreFactory): vo
     t.teardown(() => wide.close())
     t.ok(await refused(wide.featuresFor(caller('u'))), 'a rollout hash of 6 fields is past 5 for a user')
     t.same(await wide.featuresFor(caller(null, 'US')), ['g0'], 'an anonymous caller does not read it')
+    const rolled = await factory({ global_features: ['g0', 'g1'], active_features: range('r', 5), rollouts: Object.fromEntries(range('r', 5).map((f) => [f, '100'])) }, LIMITS)
+    t.teardown(() => rolled.close())
+    t.ok(await refused(rolled.featuresFor(caller('u'))), '5 rollout fields are within 5, but 2 + 5 features are past it')
+    t.same(await rolled.featuresFor(caller(null)), ['g0', 'g1'], 'anonymous callers are in no rollout')
   })
 }
