@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { startApp, type App } from '../../helpers/app.js'
-import { writeDataFile } from '../../helpers/in-process.js'
+import { untilReachable, writeDataFile } from '../../helpers/in-process.js'
 import { RedisServer } from '../../helpers/redis-server.js'
 
 const DATA = {
@@ -26,7 +26,11 @@ const embedded: Starter = async (env) => startApp({ FEATURES_FILE: writeDataFile
 
 const users = new RedisServer()
 const features = new RedisServer()
-const redis: Starter = async (env) => startApp({ REDIS_USERS_URL: users.url, REDIS_FEATURES_URL: features.url, ...env })
+const redis: Starter = async (env) => {
+  const app = await startApp({ REDIS_USERS_URL: users.url, REDIS_FEATURES_URL: features.url, ...env })
+  await untilReachable(app.store)
+  return app
+}
 t.before(async () => {
   await Promise.all([users.start(), features.start()])
   const u = users.client()
