@@ -221,7 +221,7 @@ export function storeContract (t: Test, name: string, factory: StoreFactory): vo
   })
 
   t.test(`${name}: targeting answers are bounded on the whole answer, and a rollout hash past the limit refuses users only`, async (t) => {
-    t.plan(7)
+    t.plan(9)
     const store = await factory({
       global_features: ['g0', 'g1'],
       active_features: ['a0', 'a1', 'a2', 'b0', 'b1', 'b2'],
@@ -232,10 +232,12 @@ export function storeContract (t: Test, name: string, factory: StoreFactory): vo
     t.same(await store.featuresFor(caller('u')), ['a0', 'a1', 'a2', 'g0', 'g1'], '5 features: at the limit')
     t.same(await store.featuresFor(caller(null, 'US')), ['b0', 'b1', 'b2', 'g0', 'g1'], 'the location alone: 5')
     t.ok(await refused(store.featuresFor(caller('u', 'US'))), 'both: 8 features, past 5')
-    const wide = await factory({ global_features: ['g0'], active_features: ['r0'], rollouts: Object.fromEntries(range('r', 6).map((f) => [f, '100'])) }, LIMITS)
+    const wide = await factory({ global_features: ['g0'], active_features: ['r0'], rollouts: Object.fromEntries(range('r', 9).map((f) => [f, '100'])) }, LIMITS)
     t.teardown(() => wide.close())
-    t.ok(await refused(wide.featuresFor(caller('u'))), 'a rollout hash of 6 fields is past 5 for a user')
+    t.ok(await refused(wide.featuresFor(caller('u'))), 'a rollout hash of 9 fields is past 5 for a user')
     t.same(await wide.featuresFor(caller(null, 'US')), ['g0'], 'an anonymous caller does not read it')
+    t.ok(await refused(wide.flagsFor(caller('u'))), 'and past 8 for OFREP, for a user')
+    t.same(Array.from(await wide.flagsFor(caller(null))), [['g0', 'STATIC'], ['r0', 'DISABLED']], 'not for an anonymous caller')
     const rolled = await factory({ global_features: ['g0', 'g1'], active_features: range('r', 5), rollouts: Object.fromEntries(range('r', 5).map((f) => [f, '100'])) }, LIMITS)
     t.teardown(() => rolled.close())
     t.ok(await refused(rolled.featuresFor(caller('u'))), '5 rollout fields are within 5, but 2 + 5 features are past it')
