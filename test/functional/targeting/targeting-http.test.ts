@@ -81,10 +81,10 @@ for (const [name, start] of [['embedded store', embedded], ['redis store', redis
     })
 
     t.test('an invalid header value is no location, counted, never an error', async (t) => {
-      const before = await invalidCount(app)
       t.same(await answer(app, { 'x-location': 'u s', 'x-forwarded-for': '8.8.8.8' }), { active_features: ['g1'] }, 'GeoIP is not asked either')
       t.same(await answer(app, { 'x-location': 'x'.repeat(65), authorization: 'Bearer 1234' }), { active_features: ['a1', 'g1', 'r100'] })
-      t.equal(await invalidCount(app), before + 2)
+      // The first scrape of this app (a scrape is reused for a second): the earlier requests were valid.
+      t.equal(await invalidCount(app), 2)
     })
 
     t.test('OFREP takes the location from the same sources, never from the evaluation context', async (t) => {
