@@ -16,6 +16,8 @@ import { Replier } from './http/reply.js'
 import { createRouter, type Match } from './http/router.js'
 import { Drain } from './http/drain.js'
 import type { FeatureStore } from './store/index.js'
+import { locator } from './http/identify.js'
+import { openGeoIp } from './location/geoip.js'
 
 // Written straight to the socket: node has no response object for a request it could not parse.
 function rawResponse (def: HttpErrorDef, reason: string): { readonly status: number, readonly bytes: Buffer } {
@@ -50,9 +52,12 @@ export function createServer (config: Config, store: FeatureStore, log: Logger, 
     accessLog: undefined,
   }
   const replier = new Replier(config, log, (err) => metrics.failure(err))
+  // The location sources, built once: the GeoIP database is read into this worker's memory here.
+  const { header, geoipFile, trusted } = config.location
+  const locate = locator({ header, geoip: geoipFile === undefined ? undefined : openGeoIp(geoipFile), trusted }, () => metrics.locationInvalid())
   const routes = [
-    featuresRoute(store, replier),
-    ...ofrepRoutes(config, store, replier),
+    featuresRoute(store, replier, locate),
+    ...ofrepRoutes(config, store, replier, locate),
     ...healthRoutes(probe, drain, replier),
     // clusterMetrics is set only by our primary, which always forks with an IPC channel.
     metricsRoute(metrics.registry.contentType, config.clusterMetrics ? askPrimary() : async () => ({ value: await metrics.registry.metrics(), at: Date.now() }), replier),

@@ -5,6 +5,8 @@ import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { ConfigError } from '../errors.js'
 import { DEFAULTS, type LogLevel } from './defaults.js'
+import { openGeoIp, PACKAGED_GEOIP_DATABASE } from '../location/geoip.js'
+import { parseTrustedProxies, type TrustedProxies } from '../location/trust-proxy.js'
 
 /** Where the service reads its data from. */
 export type StoreConfig =
@@ -20,6 +22,19 @@ export type StoreConfig =
       /** JSON data file of the in-process development store. */
       readonly file: string
     }
+
+/** Where a request's location comes from (README "Targeting"); every field unset: no location. */
+export interface LocationConfig {
+  /** Lower-case name of the header the edge sets with the location (LOCATION_HEADER); it wins over GeoIP. */
+  readonly header: string | undefined
+  /**
+   * The MaxMind DB country database (GEOIP: `on` is the packaged one, or a path), checked readable at
+   * boot; each worker opens it once (src/app.ts). undefined: no GeoIP.
+   */
+  readonly geoipFile: string | undefined
+  /** Proxies whose X-Forwarded-For names the client address for GeoIP (TRUST_PROXY). */
+  readonly trusted: TrustedProxies | undefined
+}
 
 /** The service's whole configuration, frozen after parsing. */
 export interface Config {
@@ -69,6 +84,8 @@ export interface Config {
   readonly maxAnswerFeatures: number
   /** Most flags one OFREP evaluation may list (flags), checked on |global| + |active| before reading. */
   readonly maxOfrepFlags: number
+  /** The location sources for `location:<name>` targeting. */
+  readonly location: LocationConfig
 }
 
 export type { LogLevel } from './defaults.js'
@@ -124,7 +141,39 @@ export function loadConfig (env: Env = process.env): Config {
     workerSemiSpaceMb: integer(env, 'WORKER_SEMI_SPACE_MB', DEFAULTS.workerSemiSpaceMb, 0, 1024),
     maxAnswerFeatures: integer(env, 'MAX_ANSWER_FEATURES', DEFAULTS.maxAnswerFeatures, 1, 10_000_000),
     maxOfrepFlags: integer(env, 'MAX_OFREP_FLAGS', DEFAULTS.maxOfrepFlags, 1, 10_000_000),
+    location: locationConfig(env),
   })
+}
+
+// An HTTP field name (RFC 9110 token).
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+function locationConfig (env: Env): LocationConfig {
+  const header = optionalString(env, 'LOCATION_HEADER')
+  if (header !== undefined && !HEADER_NAME.test(header)) {
+    throw new ConfigError('LOCATION_HEADER', `an HTTP header name such as cf-ipcountry, got ${JSON.stringify(header)}`)
+  }
+  const geoip = optionalString(env, 'GEOIP') ?? DEFAULTS.geoip
+  const geoipFile = geoip === 'off' ? undefined : geoip === 'on' ? PACKAGED_GEOIP_DATABASE : geoip
+  if (geoipFile !== undefined) {
+    try {
+      openGeoIp(geoipFile) // read to be checked, then dropped: the primary never looks up an address
+    } catch (err) {
+      throw new ConfigError('GEOIP', `off, on, or the path of a country database (${(err as Error).message})`)
+    }
+  }
+  const trustProxy = optionalString(env, 'TRUST_PROXY')
+  let trusted: TrustedProxies | undefined
+  if (trustProxy !== undefined) {
+    // Only GeoIP reads the client address: without it the setting would be silently meaningless.
+    if (geoipFile === undefined) throw new ConfigError('TRUST_PROXY', 'to be set only together with GEOIP (it names the client address GeoIP looks up)')
+    try {
+      trusted = parseTrustedProxies(trustProxy)
+    } catch (err) {
+      throw new ConfigError('TRUST_PROXY', (err as Error).message.replace(/^expected /, ''))
+    }
+  }
+  return Object.freeze({ header: header?.toLowerCase(), geoipFile, trusted })
 }
 
 // An empty variable counts as unset: `PORT= npm start` is how shells unset in one command.

@@ -45,6 +45,8 @@ export const DEFAULTS = Object.freeze({
   maxAnswerFeatures: 10_000,
   // 10,000 flags: OFREP lists every known flag to every caller, anonymous ones too, ~0.7 MB at most.
   maxOfrepFlags: 10_000,
+  // no GeoIP lookup: a request's location comes from LOCATION_HEADER only (unset by default: none)
+  geoip: 'off',
   // keys per worker remembered as already logged for a refusal (src/store/limits.ts); internal
   reportedKeys: 10_000,
 

@@ -2,18 +2,24 @@
 // (the Redis store in one atomic script call per batch, the embedded store from its file); routes only
 // render the outcome (/features a list, OFREP values with reasons). Pure: no I/O, no clock, no config.
 //
-//   answer = global_features ∪ (features:user:<id> ∩ active_features)
+//   answer = global_features ∪ ((features:user:<id> ∪ location:<name> ∪ rollout-selected) ∩ active_features)
+//            minus every feature whose schedule:<feature> is closed at the store's clock
 //
 // Removing a feature from active_features retires it for every user at once: the rollback lever.
+// A feature with a schedule is in an answer only while the schedule is open, whatever put it there
+// (global_features too); a malformed schedule is closed. Anonymous callers are never in a rollout.
 
 import type { RequestContext } from './context.js'
+import { inRollout, type BasisPoints } from './rollout.js'
+import { isOpen, type Schedule } from './schedule.js'
 
 /**
  * Why a known flag has its value for a caller (OpenFeature resolution reasons):
- * `STATIC` on for everyone (global), `TARGETING_MATCH` switched on for this caller,
- * `DISABLED` known (global or active) but off for this caller.
+ * `STATIC` on for everyone (global), `TARGETING_MATCH` switched on for this caller (their user set or
+ * their location's set), `SPLIT` on only because the caller falls in the feature's percentage rollout,
+ * `DISABLED` known (global or active) but off for this caller, a closed schedule included.
  */
-export type FlagReason = 'STATIC' | 'TARGETING_MATCH' | 'DISABLED'
+export type FlagReason = 'STATIC' | 'TARGETING_MATCH' | 'SPLIT' | 'DISABLED'
 
 /** What the rule needs to decide for one caller, as a store reads it (atomically). */
 export interface Inputs {
@@ -30,6 +36,20 @@ export interface Inputs {
    * the store where the data lives (the Redis script). Empty for an anonymous caller.
    */
   readonly mine: readonly string[]
+  /** Members of the caller's `location:<name>` set that are active (intersected by the store), if any. */
+  readonly local?: readonly string[]
+  /**
+   * The `rollout` hash's features that are active, each with its percent in basis points (parsed by the
+   * store, once per content; a malformed percent is left out by the store: nobody is selected).
+   */
+  readonly rollouts?: ReadonlyMap<string, BasisPoints>
+  /**
+   * The schedules of the features that may be in this answer: feature -> parsed schedule, or null for
+   * a malformed one (closed). A feature without an entry has no schedule.
+   */
+  readonly schedules?: ReadonlyMap<string, Schedule | null>
+  /** The store's clock (epoch ms) the schedules are read at; needed only with `schedules`. */
+  readonly now?: number
   /** Members of `active_features`: read only when the reasons of every known flag are asked for. */
   readonly active?: Iterable<string>
 }
@@ -39,19 +59,66 @@ export interface Inputs {
  * (global ∪ active) and the reason for its value: a flag is on there exactly when it is in the answer,
  * so /features and OFREP cannot disagree.
  * @returns the answer, sorted with {@link sortFeatures}; `inputs.global` itself when nothing is added
+ *   or removed
  */
 export function evaluate (inputs: Inputs, context: RequestContext, reasons?: Map<string, FlagReason>): readonly string[] {
   const global = inputs.global
-  // An anonymous caller has no features of its own, whatever a store passes.
-  const mine = context.userId === null ? NONE : inputs.mine
+  const userId = context.userId
+  // An anonymous caller has no features of its own and is in no rollout, whatever a store passes.
+  const mine = userId === null ? NONE : inputs.mine
+  const local = context.location === undefined || inputs.local === undefined ? NONE : inputs.local
+  const rollouts = userId === null || inputs.rollouts === undefined || inputs.rollouts.size === 0 ? undefined : inputs.rollouts
+  const schedules = inputs.schedules === undefined || inputs.schedules.size === 0 ? undefined : inputs.schedules
+  if (local.length === 0 && rollouts === undefined && schedules === undefined && reasons === undefined) {
+    // The rule as it was before targeting: no allocation when the caller adds nothing.
+    return mine.length === 0 ? global : withMine(global, inputs.inGlobal, mine)
+  }
+
+  let rolled: string[] | undefined
+  if (rollouts !== undefined) {
+    for (const [feature, basisPoints] of rollouts) {
+      if (inRollout(feature, userId as string, basisPoints)) (rolled ??= []).push(feature)
+    }
+  }
+  const now = inputs.now ?? 0
+  const closed = (feature: string): boolean => {
+    const schedule = schedules?.get(feature)
+    return schedule !== undefined && (schedule === null || !isOpen(schedule, now))
+  }
+
   if (reasons !== undefined) {
     if (inputs.active !== undefined) for (const feature of inputs.active) reasons.set(feature, 'DISABLED')
+    if (rolled !== undefined) for (const feature of rolled) reasons.set(feature, 'SPLIT')
+    // A user's or location's own switch names the caller: it wins over the rollout's draw.
     for (const feature of mine) reasons.set(feature, 'TARGETING_MATCH')
+    for (const feature of local) reasons.set(feature, 'TARGETING_MATCH')
     // Global last: a feature on for everyone is STATIC even when also switched on for this caller.
     for (const feature of global) reasons.set(feature, 'STATIC')
+    if (schedules !== undefined) for (const feature of reasons.keys()) if (closed(feature)) reasons.set(feature, 'DISABLED')
   }
-  if (mine.length === 0) return global
+
   const inGlobal = inputs.inGlobal ?? new Set(global)
+  let added: Set<string> | undefined
+  for (const list of [mine, local, rolled ?? NONE]) {
+    for (const feature of list) if (!inGlobal.has(feature) && !closed(feature)) (added ??= new Set()).add(feature)
+  }
+  let answer: string[] | undefined
+  if (schedules !== undefined) {
+    for (let i = 0; i < global.length; i++) {
+      const feature = global[i] as string
+      if (closed(feature)) answer ??= global.slice(0, i)
+      else if (answer !== undefined) answer.push(feature)
+    }
+  }
+  if (added === undefined) return answer ?? global
+  answer ??= global.slice()
+  for (const feature of added) answer.push(feature)
+  return sortFeatures(answer)
+}
+
+/** global ∪ mine, the rule without targeting data. */
+function withMine (global: readonly string[], known: ReadonlySet<string> | undefined, mine: readonly string[]): readonly string[] {
+  const inGlobal = known ?? new Set(global)
   let answer: string[] | undefined
   for (const feature of mine) {
     if (inGlobal.has(feature)) continue

@@ -36,6 +36,7 @@ export class Metrics {
   readonly unmatched: RouteCounters
   readonly #redisErrors = new Float64Array(REDIS_FAILURE_KINDS.length)
   #inFlight = 0
+  #locationInvalid = 0
 
   /** @param options.defaultMetrics prom-client's process metrics (default on) */
   constructor (options: { defaultMetrics?: boolean } = {}) {
@@ -83,6 +84,11 @@ export class Metrics {
     byStatus[status] = (byStatus[status] as number) + 1
   }
 
+  /** A request's location header was present but not a valid location name (it was answered without one). */
+  locationInvalid (): void {
+    this.#locationInvalid++
+  }
+
   /** Count a failed request's Redis failure, if it was one (the store marks them: HttpError.failure). */
   failure (err: unknown): void {
     if (!(err instanceof HttpError) || err.failure === undefined) return
@@ -124,6 +130,8 @@ export class Metrics {
         () => [{ labels: {}, value: this.#inFlight }]),
       metric('tideflags_redis_errors_total', 'Requests failed by Redis: timeout, connection, reply (e.g. wrong key type), overload (pending bound).', 'counter',
         () => REDIS_FAILURE_KINDS.map((kind, i) => ({ labels: { kind }, value: this.#redisErrors[i] }))),
+      metric('tideflags_location_invalid_total', 'Requests whose location header held no valid location name; answered without a location.', 'counter',
+        () => [{ labels: {}, value: this.#locationInvalid }]),
     ]
   }
 }

@@ -53,6 +53,11 @@ export class Refusals {
     return kept
   }
 
+  /** Whether `key` is reported for the first time (then the caller logs it); bounded like the rest. */
+  first (key: string): boolean {
+    return this.#first(key)
+  }
+
   #first (key: string): boolean {
     if (this.#reported.has(key)) return false
     // Bounded: past the cap the set starts over, so a key may be reported once more, never unboundedly.

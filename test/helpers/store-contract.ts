@@ -11,6 +11,8 @@ export interface DataSet {
   active_features?: string[]
   tokens?: Record<string, string>
   user_features?: Record<string, string[]>
+  locations?: Record<string, string[]>
+  rollouts?: Record<string, string>
 }
 
 /** Creates a store holding `data`, configured by `env` on top of the defaults; the suite closes it. */
@@ -34,6 +36,20 @@ export const CONTRACT_DATA: DataSet = {
     2: ['feature_1', 'feature_5', 'feature_4', 'b9', 'b10'],
     4: ['feature_3'],
   },
+}
+
+/**
+ * Targeting data. Buckets of `r50` (src/core/rollout.ts, the public formula): users 1, 2, 3 and 7 are
+ * under 5000 (in at 50%), users 4, 5, 6 and 8 are not (4555, 3224, 1793, 5926, ... computed apart
+ * from the code, with Python's hashlib).
+ */
+export const TARGETING_DATA: DataSet = {
+  global_features: ['g1'],
+  active_features: ['a1', 'a2', 'loc1', 'r0', 'r50', 'r100', 'rbad'],
+  user_features: { 1: ['a1', 'r0'], 4: ['zz'] },
+  locations: { US: ['loc1', 'a2', 'hidden'], 'EU-WEST': ['a1'] },
+  // hidden and g1 are not active: a rollout reaches active features only; rbad is malformed.
+  rollouts: { r0: '0', r50: '50', r100: '100', rbad: '12.345', hidden: '100', g1: '100' },
 }
 
 /** Run the contract against a store factory. */
@@ -146,5 +162,85 @@ export function storeContract (t: Test, name: string, factory: StoreFactory): vo
     t.teardown(() => store.close())
     t.same(await store.featuresFor(caller('1')), ['Zeta', 'feature_1', 'feature_2', 'éclair'])
     t.same(await store.featuresFor(caller('2')), ['Zeta', 'feature_1', 'feature_2', 'feature_5', 'éclair'])
+  })
+
+  t.test(`${name}: targeting by location and rollout`, async (t) => {
+    const store = await factory(TARGETING_DATA)
+    t.teardown(() => store.close())
+
+    t.test('an anonymous caller gets its location\'s active features, and is in no rollout', async (t) => {
+      t.plan(4)
+      t.same(await store.featuresFor(caller(null)), ['g1'], 'no location: the global features only, r100 included for nobody')
+      t.same(await store.featuresFor(caller(null, 'US')), ['a2', 'g1', 'loc1'], 'hidden is in location:US but not active')
+      t.same(await store.featuresFor(caller(null, 'EU-WEST')), ['a1', 'g1'])
+      t.same(await store.featuresFor(caller(null, 'FR')), ['g1'], 'a location with no set adds nothing')
+    })
+
+    t.test('a user gets global ∪ ((own ∪ location ∪ rollout-selected) ∩ active)', async (t) => {
+      t.plan(6)
+      t.same(await store.featuresFor(caller('1')), ['a1', 'g1', 'r0', 'r100', 'r50'], 'user 1 is in r50; r0 is their own, though its rollout is 0')
+      t.same(await store.featuresFor(caller('4')), ['g1', 'r100'], 'user 4 is out of r50; their own zz is not active')
+      t.same(await store.featuresFor(caller('2')), ['g1', 'r100', 'r50'], 'a user with no set of their own is still in rollouts')
+      t.same(await store.featuresFor(caller('1', 'US')), ['a1', 'a2', 'g1', 'loc1', 'r0', 'r100', 'r50'])
+      t.same(await store.featuresFor(caller('4', 'US')), ['a2', 'g1', 'loc1', 'r100'])
+      t.same(await store.featuresFor(caller('5', 'FR')), ['g1', 'r100'], 'user 5 is out of r50')
+    })
+
+    t.test('callers of one turn with different locations and users each get their own answer', async (t) => {
+      t.plan(1)
+      const contexts = [caller(null, 'US'), caller('1', 'US'), caller('1'), caller(null), caller('4', 'EU-WEST'), caller(null, 'US'), caller('7')]
+      t.same(await Promise.all(contexts.map((c) => store.featuresFor(c))), [
+        ['a2', 'g1', 'loc1'], ['a1', 'a2', 'g1', 'loc1', 'r0', 'r100', 'r50'], ['a1', 'g1', 'r0', 'r100', 'r50'], ['g1'],
+        ['a1', 'g1', 'r100'], ['a2', 'g1', 'loc1'], ['g1', 'r100', 'r50'],
+      ])
+    })
+
+    t.test('OFREP reasons: STATIC global, TARGETING_MATCH user or location, SPLIT rollout only, DISABLED otherwise', async (t) => {
+      t.plan(3)
+      t.same(Array.from(await store.flagsFor(caller('1', 'US'))), [
+        ['a1', 'TARGETING_MATCH'], ['a2', 'TARGETING_MATCH'], ['g1', 'STATIC'], ['loc1', 'TARGETING_MATCH'],
+        ['r0', 'TARGETING_MATCH'], ['r100', 'SPLIT'], ['r50', 'SPLIT'], ['rbad', 'DISABLED'],
+      ])
+      t.same(Array.from(await store.flagsFor(caller(null, 'US'))), [
+        ['a1', 'DISABLED'], ['a2', 'TARGETING_MATCH'], ['g1', 'STATIC'], ['loc1', 'TARGETING_MATCH'],
+        ['r0', 'DISABLED'], ['r100', 'DISABLED'], ['r50', 'DISABLED'], ['rbad', 'DISABLED'],
+      ], 'anonymous: in no rollout')
+      t.same(Array.from(await store.flagsFor(caller('4'))), [
+        ['a1', 'DISABLED'], ['a2', 'DISABLED'], ['g1', 'STATIC'], ['loc1', 'DISABLED'],
+        ['r0', 'DISABLED'], ['r100', 'SPLIT'], ['r50', 'DISABLED'], ['rbad', 'DISABLED'],
+      ])
+    })
+
+    t.test('every user of the rollout keeps the same answer, and exactly those under the percent have it', async (t) => {
+      t.plan(2)
+      const ids = ['1', '2', '3', '4', '5', '6', '7', '8']
+      const first = await Promise.all(ids.map((id) => store.featuresFor(caller(id))))
+      t.same(ids.filter((_, i) => first[i]?.includes('r50')), ['1', '2', '3', '7'])
+      t.same(await Promise.all(ids.map((id) => store.featuresFor(caller(id)))), first, 'asked again')
+    })
+  })
+
+  t.test(`${name}: targeting answers are bounded on the whole answer, and a rollout hash past the limit refuses users only`, async (t) => {
+    t.plan(9)
+    const store = await factory({
+      global_features: ['g0', 'g1'],
+      active_features: ['a0', 'a1', 'a2', 'b0', 'b1', 'b2'],
+      user_features: { u: ['a0', 'a1', 'a2'] },
+      locations: { US: ['b0', 'b1', 'b2'] },
+    }, LIMITS)
+    t.teardown(() => store.close())
+    t.same(await store.featuresFor(caller('u')), ['a0', 'a1', 'a2', 'g0', 'g1'], '5 features: at the limit')
+    t.same(await store.featuresFor(caller(null, 'US')), ['b0', 'b1', 'b2', 'g0', 'g1'], 'the location alone: 5')
+    t.ok(await refused(store.featuresFor(caller('u', 'US'))), 'both: 8 features, past 5')
+    const wide = await factory({ global_features: ['g0'], active_features: ['r0'], rollouts: Object.fromEntries(range('r', 9).map((f) => [f, '100'])) }, LIMITS)
+    t.teardown(() => wide.close())
+    t.ok(await refused(wide.featuresFor(caller('u'))), 'a rollout hash of 9 fields is past 5 for a user')
+    t.same(await wide.featuresFor(caller(null, 'US')), ['g0'], 'an anonymous caller does not read it')
+    t.ok(await refused(wide.flagsFor(caller('u'))), 'and past 8 for OFREP, for a user')
+    t.same(Array.from(await wide.flagsFor(caller(null))), [['g0', 'STATIC'], ['r0', 'DISABLED']], 'not for an anonymous caller')
+    const rolled = await factory({ global_features: ['g0', 'g1'], active_features: range('r', 5), rollouts: Object.fromEntries(range('r', 5).map((f) => [f, '100'])) }, LIMITS)
+    t.teardown(() => rolled.close())
+    t.ok(await refused(rolled.featuresFor(caller('u'))), '5 rollout fields are within 5, but 2 + 5 features are past it')
+    t.same(await rolled.featuresFor(caller(null)), ['g0', 'g1'], 'anonymous callers are in no rollout')
   })
 }

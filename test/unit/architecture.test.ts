@@ -74,9 +74,20 @@ t.test('core/ imports nothing of the service but core/ itself, and no package', 
   t.same(bad, [], 'the rule is pure: no I/O, no HTTP, no store, no config')
 })
 
-t.test('errors.ts imports nothing of the service; config/ only errors.ts', async (t) => {
+t.test('errors.ts imports nothing of the service; config/ only errors.ts, core/ and location/', async (t) => {
   t.same(violations((from) => from === 'errors.ts'), [])
-  t.same(violations((from, to) => layer(from) === 'config' && layer(to) !== 'config' && to !== 'errors.ts' && layer(to) !== 'core'), [])
+  // location/ parses TRUST_PROXY and checks the GEOIP file: config validates them with the very code that uses them.
+  t.same(violations((from, to) => layer(from) === 'config' && !['config', 'core', 'location', 'errors.ts'].includes(layer(to))), [])
+})
+
+t.test('location/ imports only core/, location/ itself, node built-ins and mmdb-lib', async (t) => {
+  const bad: string[] = []
+  for (const [from, edges] of graph) {
+    if (layer(from) !== 'location') continue
+    for (const e of edges) if (!e.to.startsWith('node:') && e.to !== 'mmdb-lib' && !['core', 'location'].includes(layer(e.to))) bad.push(`${from} -> ${e.to}`)
+  }
+  t.same(bad, [], 'a subsystem below http/: it reads a request\'s headers and address, never the store or config')
+  t.ok(graph.get('location/geoip.ts')?.some((e) => e.to === 'mmdb-lib'), 'the rule reads the real imports')
 })
 
 t.test('the store never imports HTTP, routes, the app or process code', async (t) => {

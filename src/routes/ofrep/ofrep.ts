@@ -1,9 +1,10 @@
 // OFREP, the OpenFeature Remote Evaluation Protocol (spec 0.3.0): every feature is a boolean flag.
 //   POST /ofrep/v1/evaluate/flags/{key}  one flag (server-side providers)
 //   POST /ofrep/v1/evaluate/flags        every known flag, with an ETag (client-side providers)
-// Identity comes from Authorization exactly as on /features; the evaluation context is checked for
-// shape and otherwise ignored (context.targetingKey included): were identity taken from the context,
-// any caller could ask as any user.
+// Identity comes from Authorization and location from the configured sources, exactly as on
+// /features; the evaluation context is checked for shape and otherwise ignored (context.targetingKey
+// included): were identity or location taken from the context, any caller could ask as any user or
+// from any place.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { revalidatedHeaders, sendRevalidated } from '../../http/answer.js'
@@ -12,7 +13,7 @@ import { readBody } from '../../http/body.js'
 import type { Config } from '../../config/config.js'
 import { HTTP_ERRORS, HttpError, type HttpErrorCode } from '../../errors.js'
 import { etagOf } from '../../http/etag.js'
-import { contextOf, isError } from '../../http/identify.js'
+import { contextOf, isError, type Locate } from '../../http/identify.js'
 import type { RequestContext } from '../../core/context.js'
 import { evaluation, OfrepReplier } from './ofrep-reply.js'
 import type { Replier } from '../../http/reply.js'
@@ -38,7 +39,7 @@ export function checkEvaluationRequest (body: Buffer): void {
 }
 
 /** The two OFREP routes; answers and errors follow the protocol's shapes (src/routes/ofrep/ofrep-reply.ts). */
-export function ofrepRoutes (config: Config, store: FeatureStore, errors: Replier): [Route, PrefixRoute] {
+export function ofrepRoutes (config: Config, store: FeatureStore, errors: Replier, locate: Locate): [Route, PrefixRoute] {
   const replier = new OfrepReplier(config, errors)
 
   // The caller, once the request is known to be well formed: a malformed header is refused before
@@ -47,7 +48,7 @@ export function ofrepRoutes (config: Config, store: FeatureStore, errors: Replie
     const token = requestToken(req)
     if (token !== null && typeof token !== 'string') throw new HttpError(token.code as HttpErrorCode) // a registry def's code is its key
     checkEvaluationRequest(await readBody(req))
-    const who = await contextOf(token, store)
+    const who = await contextOf(token, store, locate(req))
     if (isError(who)) throw new HttpError(who.code as HttpErrorCode)
     return who
   }

@@ -3,7 +3,10 @@
 //
 // File format (mirrors the Redis keys):
 //   { "global_features": [..], "active_features": [..],
-//     "tokens": { "<token>": "<user_id>" }, "user_features": { "<user_id>": [..] } }
+//     "tokens": { "<token>": "<user_id>" }, "user_features": { "<user_id>": [..] },
+//     "locations": { "<name>": [..] }, "rollouts": { "<feature>": "<percent>" } }
+// locations and rollouts mirror the location:<name> sets and the rollout hash: a percent is text (or a
+// JSON number) with the hash's semantics, so a malformed one selects nobody, as it would on Redis.
 
 import { readFileSync } from 'node:fs'
 import { isObject } from '../../core/values.js'
@@ -18,7 +21,13 @@ export interface EmbeddedData {
   readonly active: ReadonlySet<string>
   readonly tokens: ReadonlyMap<string, string>
   readonly userFeatures: ReadonlyMap<string, readonly string[]>
+  /** location:<name> sets, by name as written (the request's location is upper-case). */
+  readonly locations: ReadonlyMap<string, readonly string[]>
+  /** The rollout hash: feature -> percent as text, unparsed (the store parses the active ones once). */
+  readonly rollouts: ReadonlyMap<string, string>
 }
+
+const KEYS = ['global_features', 'active_features', 'tokens', 'user_features', 'locations', 'rollouts']
 
 
 /**
@@ -40,8 +49,8 @@ export function loadDataFile (file: string): EmbeddedData {
   }
   if (!isObject(raw)) throw new DataFileError(file, 'expected a JSON object at the top level')
   for (const key of Object.keys(raw)) {
-    if (!['global_features', 'active_features', 'tokens', 'user_features'].includes(key)) {
-      throw new DataFileError(file, `unknown key "${key}" (expected global_features, active_features, tokens, user_features)`)
+    if (!KEYS.includes(key)) {
+      throw new DataFileError(file, `unknown key "${key}" (expected ${KEYS.join(', ')})`)
     }
   }
   const global = stringArray(file, raw.global_features ?? [], 'global_features')
@@ -57,7 +66,18 @@ export function loadDataFile (file: string): EmbeddedData {
   for (const [userId, features] of objectEntries(file, raw.user_features ?? {}, 'user_features')) {
     userFeatures.set(userId, unique(stringArray(file, features, `user_features["${userId}"]`)))
   }
-  return { global: unique(global), active: new Set(active), tokens, userFeatures }
+  const locations = new Map<string, readonly string[]>()
+  for (const [name, features] of objectEntries(file, raw.locations ?? {}, 'locations')) {
+    locations.set(name, unique(stringArray(file, features, `locations["${name}"]`)))
+  }
+  const rollouts = new Map<string, string>()
+  for (const [feature, percent] of objectEntries(file, raw.rollouts ?? {}, 'rollouts')) {
+    if (typeof percent !== 'string' && typeof percent !== 'number') {
+      throw new DataFileError(file, `rollouts["${feature}"]: expected a percent, as text or a number`)
+    }
+    rollouts.set(feature, String(percent))
+  }
+  return { global: unique(global), active: new Set(active), tokens, userFeatures, locations, rollouts }
 }
 
 function unique (list: string[]): string[] {

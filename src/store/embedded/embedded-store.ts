@@ -11,16 +11,24 @@ import { evaluate, flagReasons, sortFeatures, type FlagReason, type Inputs } fro
 import { OFREP_KEY, Refusals, type AnswerLimits } from '../limits.js'
 import type { FeatureStore } from '../store.js'
 import { loadDataFile, type EmbeddedData } from './data-file.js'
+import { Rollouts } from '../rollouts.js'
+import type { BasisPoints } from '../../core/rollout.js'
+
+/** The file's data as the rule reads it: names checked, the active rollouts parsed once per load. */
+interface Loaded extends EmbeddedData {
+  readonly activeRollouts: ReadonlyMap<string, BasisPoints>
+}
 
 
 /** Store reading the data file; each reload swaps the whole data set at once, like an atomic write. */
 export class EmbeddedStore implements FeatureStore {
   readonly kind = 'embedded' as const
   readonly file: string
-  #data: EmbeddedData
+  #data: Loaded
   readonly #log: Logger
   readonly #limits: AnswerLimits
   readonly #refusals: Refusals
+  readonly #rollouts: Rollouts
   readonly #onChange: (current: Stats, previous: Stats) => void
   #closed = false
 
@@ -33,6 +41,7 @@ export class EmbeddedStore implements FeatureStore {
     this.#log = log
     this.#limits = limits
     this.#refusals = new Refusals(log)
+    this.#rollouts = new Rollouts(log)
     this.#onChange = (current, previous) => {
       if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size) this.reload()
     }
@@ -60,39 +69,65 @@ export class EmbeddedStore implements FeatureStore {
 
   async featuresFor (context: RequestContext): Promise<readonly string[]> {
     const data = this.#data
-    const userId = context.userId
+    const { userId, location } = context
+    const limit = this.#limits.maxAnswerFeatures
     const mine = userId === null ? undefined : data.userFeatures.get(userId) ?? []
-    // The Redis store's bound (src/store/redis/scripts/answers.lua), checked before the answer is computed.
-    const bound = data.global.length + (mine === undefined ? 0 : Math.min(mine.length, data.active.size))
-    if (bound > this.#limits.maxAnswerFeatures) {
-      throw this.#refusals.tooLarge(userId === null ? 'global_features' : `features:user:${userId}`, bound, this.#limits.maxAnswerFeatures)
-    }
-    return evaluate(inputs(data, mine), context)
+    const here = location === undefined ? undefined : data.locations.get(location) ?? []
+    // The Redis store's bounds (src/store/redis/scripts/answers.lua), checked before the answer is computed:
+    // global alone, then global with each set, then the rollout hash for a user.
+    if (data.global.length > limit) throw this.#refusals.tooLarge('global_features', data.global.length, limit)
+    if (mine !== undefined) this.#bound(`features:user:${userId as string}`, data, mine, limit)
+    if (here !== undefined) this.#bound(`location:${location as string}`, data, here, limit)
+    if (userId !== null && data.rollouts.size > limit) throw this.#refusals.tooLarge('rollout', data.rollouts.size, limit)
+    const answer = evaluate(inputs(data, mine, here), context)
+    // As the Redis store: the sets and the rollout together are bounded on the answer itself.
+    if (answer.length > limit) throw this.#refusals.tooLarge(slotKey(userId, location), answer.length, limit)
+    return answer
+  }
+
+  /** The bound of one set: |global| + min(|set|, |active|), as the script checks it. */
+  #bound (key: string, data: Loaded, set: readonly string[], limit: number): void {
+    const bound = data.global.length + Math.min(set.length, data.active.size)
+    if (bound > limit) throw this.#refusals.tooLarge(key, bound, limit)
   }
 
   async flagsFor (context: RequestContext): Promise<ReadonlyMap<string, FlagReason>> {
     const data = this.#data
-    const userId = context.userId
+    const { userId, location } = context
+    const limit = this.#limits.maxOfrepFlags
     // The Redis store's bound (src/store/redis/scripts/flags.lua): the listed flags are global ∪ active.
     const bound = data.global.length + data.active.size
-    if (bound > this.#limits.maxOfrepFlags) throw this.#refusals.tooLarge(OFREP_KEY, bound, this.#limits.maxOfrepFlags)
-    return flagReasons(inputs(data, userId === null ? undefined : data.userFeatures.get(userId) ?? []), context)
+    if (bound > limit) throw this.#refusals.tooLarge(OFREP_KEY, bound, limit)
+    if (userId !== null && data.rollouts.size > limit) throw this.#refusals.tooLarge(OFREP_KEY, data.rollouts.size, limit)
+    return flagReasons(inputs(data, userId === null ? undefined : data.userFeatures.get(userId) ?? [],
+      location === undefined ? undefined : data.locations.get(location) ?? []), context)
   }
 
   /**
    * The data without feature names that hold U+FFFD (bytes of the file that are not UTF-8, or the
    * escape itself), as the Redis store skips them; logged once per key, like there.
    */
-  #decodable (data: EmbeddedData): EmbeddedData {
+  #decodable (data: EmbeddedData): Loaded {
     const userFeatures = new Map<string, readonly string[]>()
     for (const [userId, features] of data.userFeatures) {
       userFeatures.set(userId, this.#refusals.decodable(`features:user:${userId}`, features as string[]))
     }
+    const locations = new Map<string, readonly string[]>()
+    for (const [name, features] of data.locations) {
+      locations.set(name, this.#refusals.decodable(`location:${name}`, features as string[]))
+    }
+    const active = new Set(this.#refusals.decodable('active_features', Array.from(data.active)))
+    // The pairs the script would return: the rollout hash's fields that are active.
+    const pairs: string[] = []
+    for (const [feature, percent] of data.rollouts) if (active.has(feature)) pairs.push(feature, percent)
     return {
       global: sortFeatures(this.#refusals.decodable('global_features', data.global as string[]).slice()),
-      active: new Set(this.#refusals.decodable('active_features', Array.from(data.active))),
+      active,
       tokens: data.tokens,
       userFeatures,
+      locations,
+      rollouts: data.rollouts,
+      activeRollouts: this.#rollouts.parse(pairs),
     }
   }
 
@@ -107,6 +142,19 @@ export class EmbeddedStore implements FeatureStore {
  * The rule's inputs for one caller, as the Redis store reads them (its script intersects the user's
  * set with the active one): the decision itself is core/evaluate.ts, for both stores.
  */
-function inputs (data: EmbeddedData, own: readonly string[] | undefined): Inputs {
-  return { global: data.global, active: data.active, mine: own === undefined ? [] : own.filter((feature) => data.active.has(feature)) }
+function inputs (data: Loaded, own: readonly string[] | undefined, here?: readonly string[]): Inputs {
+  return {
+    global: data.global,
+    active: data.active,
+    mine: own === undefined ? [] : own.filter((feature) => data.active.has(feature)),
+    local: here === undefined ? [] : here.filter((feature) => data.active.has(feature)),
+    rollouts: data.activeRollouts,
+  }
+}
+
+/** The name a refusal is reported under: the Redis store's batch slot key for the caller. */
+function slotKey (userId: string | null, location: string | undefined): string {
+  const user = userId === null ? undefined : `features:user:${userId}`
+  if (location === undefined) return user ?? 'global_features'
+  return user === undefined ? `location:${location}` : `location:${location}|${user}`
 }

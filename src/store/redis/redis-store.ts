@@ -1,6 +1,7 @@
 // The production store: two Redis instances in the layout existing data and backoffice scripts use.
 //   users Redis:    token:<token> -> <user_id>
-//   features Redis: global_features (set), active_features (set), features:user:<id> (set)
+//   features Redis: global_features (set), active_features (set), features:user:<id> (set),
+//                   location:<name> (set), rollout (hash: feature -> percent)
 // The hot reads are batched per event-loop turn (batch.ts): one command per turn on each side (an
 // MGET of the tokens, a script call for the answers), whatever the number of requests; ioredis
 // auto-pipelining batches the other commands.
@@ -11,6 +12,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../../config/config.js'
 import { caller, type RequestContext } from '../../core/context.js'
 import { evaluate, flagReasons, sortFeatures, type FlagReason } from '../../core/evaluate.js'
+import { Rollouts } from '../rollouts.js'
 import type { FeatureStore } from '../store.js'
 import { Batch } from './batch.js'
 import { OFREP_KEY, Refusals } from '../limits.js'
@@ -20,12 +22,12 @@ import { DEFAULTS } from '../../config/defaults.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** src/store/redis/scripts/answers.lua: global_features, then each user's active features, atomically. */
-    tideflagsAnswers (numKeys: number, ...keysThenLimit: string[]): Result<Array<string[] | Error>, Context>
+    /** src/store/redis/scripts/answers.lua: global_features, the active rollouts, then each set's active features, atomically. */
+    tideflagsAnswers (numKeys: number, ...keysThenArgs: string[]): Result<Array<string[] | Error>, Context>
     /** src/store/redis/scripts/tokens.lua: the user id (or null) of each token key. */
     tideflagsTokens (numKeys: number, ...keys: string[]): Result<Array<string | null | Error>, Context>
-    /** src/store/redis/scripts/flags.lua: global, active, and the user's active features, atomically. */
-    tideflagsFlags (globalKey: string, activeKey: string, userKey: string, known: '0' | '1', limit: string): Result<[string[], string[], string[]], Context>
+    /** src/store/redis/scripts/flags.lua: global, active, the user's and the location's active features, the active rollouts, atomically. */
+    tideflagsFlags (globalKey: string, activeKey: string, userKey: string, rolloutKey: string, locationKey: string, known: '0' | '1', limit: string, located: '0' | '1'): Result<[string[], string[], string[], string[], string[]], Context>
   }
 }
 
@@ -38,6 +40,11 @@ export const GLOBAL_KEY = 'global_features'
 export const ACTIVE_KEY = 'active_features'
 export const TOKEN_PREFIX = 'token:'
 export const USER_PREFIX = 'features:user:'
+export const LOCATION_PREFIX = 'location:'
+export const ROLLOUT_KEY = 'rollout'
+// Batch slot of a user with a location: location:<name>|features:user:<id>. A location name holds no
+// `|` (src/location/location.ts), so the first `|` ends it whatever the user id holds.
+const SLOT_SEPARATOR = '|'
 
 // Most keys per call. A script runs alone on Redis's one thread, stalling every other client of that
 // Redis meanwhile: the bound keeps one call under a millisecond (bench/README.md, "Batch size"). A turn
@@ -96,6 +103,7 @@ export class RedisStore implements FeatureStore {
   #pending = 0
   #closed = false
   readonly #refusals: Refusals
+  readonly #rollouts: Rollouts
   // The limits as script arguments, made once.
   readonly #maxAnswer: number
   readonly #maxAnswerArg: string
@@ -107,13 +115,14 @@ export class RedisStore implements FeatureStore {
     this.#maxPending = config.redisMaxPending
     this.#maxInterned = config.clientCacheEntries
     this.#refusals = new Refusals(log)
+    this.#rollouts = new Rollouts(log)
     this.#maxAnswer = config.maxAnswerFeatures
     this.#maxAnswerArg = String(config.maxAnswerFeatures)
     this.#maxFlags = config.maxOfrepFlags
     this.#maxFlagsArg = String(config.maxOfrepFlags)
     this.features = this.#connect(config.store.featuresUrl, config, 'features')
     this.features.defineCommand('tideflagsAnswers', { lua: ANSWERS_LUA })
-    this.features.defineCommand('tideflagsFlags', { numberOfKeys: 3, lua: FLAGS_LUA })
+    this.features.defineCommand('tideflagsFlags', { numberOfKeys: 5, lua: FLAGS_LUA })
     // Both URLs may name the same instance and db: share one connection then.
     this.users = config.store.usersUrl === config.store.featuresUrl
       ? this.features
@@ -123,8 +132,9 @@ export class RedisStore implements FeatureStore {
     this.#answerBatch = new Batch((keys) => this.#readAnswers(keys), MAX_BATCH_KEYS)
     if (config.clientCacheEntries > 0) {
       const tokens = new TrackedCache<string | null>(config.clientCacheEntries)
-      // global and active features are inputs of every answer: a change to either drops them all.
-      const answers = new TrackedCache<readonly string[]>(config.clientCacheEntries, [GLOBAL_KEY, ACTIVE_KEY])
+      // global and active features and the rollout are inputs of every user's answer: a change to any
+      // drops them all. Answers of callers with a location are never cached (featuresFor).
+      const answers = new TrackedCache<readonly string[]>(config.clientCacheEntries, [GLOBAL_KEY, ACTIVE_KEY, ROLLOUT_KEY])
       this.#tokens = tokens
       this.#answers = answers
       const { usersUrl, featuresUrl } = config.store
@@ -160,12 +170,18 @@ export class RedisStore implements FeatureStore {
 
   /** The answer; the array may be shared with later calls (cached), so callers must not change it. */
   featuresFor (context: RequestContext): Promise<readonly string[]> {
-    const userId = context.userId
+    const { userId, location } = context
     // Callers with the same key share one slot of the batch, and so one decision: the key holds all of
-    // the context the rule reads today (the caller).
-    const key = userId === null ? GLOBAL_KEY : USER_PREFIX + userId
-    const cache = this.#answers
-    return cache === undefined ? this.#run(this.#answerBatch, key) : this.#cachedAnswer(cache, key)
+    // the context the rule reads (the caller and the location).
+    if (location === undefined) {
+      const key = userId === null ? GLOBAL_KEY : USER_PREFIX + userId
+      const cache = this.#answers
+      return cache === undefined ? this.#run(this.#answerBatch, key) : this.#cachedAnswer(cache, key)
+    }
+    // Not cached: an entry would have to be dropped on a change to the user's set or to the location's,
+    // and the cache drops entries by the one key that changed. The location's set is read once per batch.
+    const key = userId === null ? LOCATION_PREFIX + location : LOCATION_PREFIX + location + SLOT_SEPARATOR + USER_PREFIX + userId
+    return this.#run(this.#answerBatch, key)
   }
 
   async #cachedAnswer (cache: TrackedCache<readonly string[]>, key: string): Promise<readonly string[]> {
@@ -203,11 +219,25 @@ export class RedisStore implements FeatureStore {
     return ids
   }
 
-  /** One batch of answers: the script's reply turned into one sorted answer per key. */
+  /**
+   * One batch of answers: the script's reply turned into one sorted answer per key. A slot key is
+   * GLOBAL_KEY (anonymous), features:user:<id>, location:<name> (anonymous with a location) or
+   * location:<name>|features:user:<id>; the script reads each distinct set once.
+   */
   async #readAnswers (keys: readonly string[]): Promise<Array<readonly string[] | Error>> {
-    const userKeys = keys.filter((key) => key !== GLOBAL_KEY) // anonymous callers need KEYS[1] only
-    if (userKeys.length === 0) return [await this.#readGlobal()] // no script needed
-    const reply = await this.features.tideflagsAnswers(2 + userKeys.length, GLOBAL_KEY, ACTIVE_KEY, ...userKeys, this.#maxAnswerArg)
+    const slots = keys.map(slotOf)
+    const sets = new Map<string, number>() // set key -> its place in the reply
+    let users = false
+    for (const slot of slots) {
+      if (slot.userKey !== undefined) {
+        users = true
+        if (!sets.has(slot.userKey)) sets.set(slot.userKey, sets.size + 2)
+      }
+      if (slot.locationKey !== undefined && !sets.has(slot.locationKey)) sets.set(slot.locationKey, sets.size + 2)
+    }
+    if (sets.size === 0) return [await this.#readGlobal()] // anonymous callers with no location: no script needed
+    const reply = await this.features.tideflagsAnswers(3 + sets.size, GLOBAL_KEY, ACTIVE_KEY, ROLLOUT_KEY, ...sets.keys(),
+      this.#maxAnswerArg, users ? '1' : '0')
     const first = reply[0] as string[] | Error
     if (first instanceof Error) {
       const refused = this.#refused(GLOBAL_KEY, first, this.#maxAnswer)
@@ -217,13 +247,24 @@ export class RedisStore implements FeatureStore {
     // by the callers with nothing of their own (answer.ts then finds it by identity).
     const global = sortFeatures(this.#refusals.decodable(GLOBAL_KEY, first))
     const inGlobal = new Set(global)
-    let next = 1
-    return keys.map((key) => {
-      if (key === GLOBAL_KEY) return global
-      const mine = reply[next++] as string[] | Error
-      return mine instanceof Error
-        ? this.#refused(key, mine, this.#maxAnswer)
-        : evaluate({ global, inGlobal, mine: this.#refusals.decodable(key, mine) }, caller(key.slice(USER_PREFIX.length)))
+    const rolloutReply = reply[1] as string[] | Error
+    const rollouts = rolloutReply instanceof Error ? this.#refused(ROLLOUT_KEY, rolloutReply, this.#maxAnswer) : this.#rollouts.parse(rolloutReply)
+    const setOf = (key: string): readonly string[] | Error => {
+      const members = reply[sets.get(key) as number] as string[] | Error
+      return members instanceof Error ? this.#refused(key, members, this.#maxAnswer) : this.#refusals.decodable(key, members)
+    }
+    return slots.map(({ key, userKey, locationKey }) => {
+      if (userKey === undefined && locationKey === undefined) return global
+      const mine = userKey === undefined ? NONE : setOf(userKey)
+      if (mine instanceof Error) return mine
+      const here = locationKey === undefined ? NONE : setOf(locationKey)
+      if (here instanceof Error) return here
+      if (userKey !== undefined && rollouts instanceof Error) return rollouts
+      const context = caller(userKey === undefined ? null : userKey.slice(USER_PREFIX.length),
+        locationKey?.slice(LOCATION_PREFIX.length))
+      const answer = evaluate({ global, inGlobal, mine, local: here, rollouts: rollouts instanceof Error ? undefined : rollouts }, context)
+      // The script bounds each set; the sets and the rollout together are bounded here, before sending.
+      return answer.length > this.#maxAnswer ? this.#refusals.tooLarge(key, answer.length, this.#maxAnswer) : answer
     })
   }
 
@@ -246,15 +287,19 @@ export class RedisStore implements FeatureStore {
   }
 
   async flagsFor (context: RequestContext): Promise<ReadonlyMap<string, FlagReason>> {
-    const userId = context.userId
-    const [global, active, mine] = await this.#bounded(() => (userId === null
-      ? this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX, '0', this.#maxFlagsArg)
-      : this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId, '1', this.#maxFlagsArg))
+    const { userId, location } = context
+    const locationKey = LOCATION_PREFIX + (location ?? '')
+    const located = location === undefined ? '0' : '1'
+    const [global, active, mine, here, rollout] = await this.#bounded(() => (userId === null
+      ? this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX, ROLLOUT_KEY, locationKey, '0', this.#maxFlagsArg, located)
+      : this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId, ROLLOUT_KEY, locationKey, '1', this.#maxFlagsArg, located))
       .catch((err: unknown) => { throw err instanceof ReplyError ? this.#refused(OFREP_KEY, err as Error, this.#maxFlags) : err }))
     return flagReasons({
       global: sortFeatures(this.#refusals.decodable(GLOBAL_KEY, global)),
       active: this.#refusals.decodable(ACTIVE_KEY, active),
       mine: userId === null ? mine : this.#refusals.decodable(USER_PREFIX + userId, mine),
+      local: location === undefined ? here : this.#refusals.decodable(locationKey, here),
+      rollouts: this.#rollouts.parse(rollout),
     }, context)
   }
 
@@ -323,4 +368,22 @@ export class RedisStore implements FeatureStore {
     })
     return client
   }
+}
+
+const NONE: readonly string[] = Object.freeze([])
+
+/** The sets a batch slot's callers need (see featuresFor); undefined: none of that kind. */
+interface Slot {
+  readonly key: string
+  readonly userKey: string | undefined
+  readonly locationKey: string | undefined
+}
+
+function slotOf (key: string): Slot {
+  if (key === GLOBAL_KEY) return { key, userKey: undefined, locationKey: undefined }
+  if (!key.startsWith(LOCATION_PREFIX)) return { key, userKey: key, locationKey: undefined }
+  const bar = key.indexOf(SLOT_SEPARATOR)
+  return bar < 0
+    ? { key, userKey: undefined, locationKey: key }
+    : { key, userKey: key.slice(bar + 1), locationKey: key.slice(0, bar) }
 }

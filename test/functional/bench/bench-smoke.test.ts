@@ -11,8 +11,11 @@ t.test('the benchmark harness runs every scenario in quick mode and checks the a
   t.plan(4)
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--no-save'], {
     cwd: ROOT,
-    // Coverage of the harness is not the point; keep its child processes out of the report.
-    env: { ...process.env, NODE_V8_COVERAGE: '' },
+    // Coverage of the harness is not the point; keep its child processes out of the report. tap
+    // records subprocess coverage itself (@tapjs/processinfo), so NODE_V8_COVERAGE alone does not:
+    // its own switch does. Without it, the tsx-compiled copies of src/ files the harness loads were
+    // merged into the report with other source maps, as uncovered duplicates of covered code.
+    env: { ...process.env, NODE_V8_COVERAGE: '', _TAPJS_PROCESSINFO_COVERAGE_: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''

@@ -40,6 +40,8 @@ async function writeRedis (data: DataSet, usersServer: RedisServer, featuresServ
   if (data.global_features !== undefined) await f.sadd('global_features', ...data.global_features)
   if (data.active_features !== undefined) await f.sadd('active_features', ...data.active_features)
   for (const [id, list] of Object.entries(data.user_features ?? {})) await f.sadd(`features:user:${id}`, ...list)
+  for (const [name, list] of Object.entries(data.locations ?? {})) await f.sadd(`location:${name}`, ...list)
+  for (const [feature, percent] of Object.entries(data.rollouts ?? {})) await f.hset('rollout', feature, percent)
   u.disconnect()
   f.disconnect()
 }

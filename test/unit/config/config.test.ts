@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 import t from 'tap'
 import { DEFAULTS, EXAMPLE_FEATURES_FILE, loadConfig } from '../../../src/config/config.js'
 import { ConfigError } from '../../../src/errors.js'
+import { PACKAGED_GEOIP_DATABASE } from '../../../src/location/geoip.js'
 
 const REDIS = { REDIS_USERS_URL: 'redis://127.0.0.1:6400/0', REDIS_FEATURES_URL: 'redis://127.0.0.1:6401' }
 
@@ -65,6 +66,11 @@ const bad: [string, Record<string, string>, string, RegExp][] = [
   ['a URL that does not parse', { ...REDIS, REDIS_USERS_URL: 'not a url' }, 'REDIS_USERS_URL', /^REDIS_USERS_URL: expected a redis:\/\//],
   ['another protocol', { ...REDIS, REDIS_FEATURES_URL: 'http://x:1' }, 'REDIS_FEATURES_URL', /got protocol "http:"/],
   ['a database that is not a number', { ...REDIS, REDIS_FEATURES_URL: 'redis://x:1/db' }, 'REDIS_FEATURES_URL', /database number/],
+  ['a location header that is no header name', { LOCATION_HEADER: 'x location' }, 'LOCATION_HEADER', /^LOCATION_HEADER: expected an HTTP header name/],
+  ['a GeoIP file that does not exist', { GEOIP: '/nonexistent/country.mmdb' }, 'GEOIP', /^GEOIP: expected off, on, or the path of a country database \(expected a readable MaxMind DB \(\.mmdb\) file at \/nonexistent\/country\.mmdb/],
+  ['a GeoIP file that is not a MaxMind DB', { GEOIP: EXAMPLE_FEATURES_FILE }, 'GEOIP', /no MaxMind DB metadata section/],
+  ['a trusted proxy that is no address', { GEOIP: 'on', TRUST_PROXY: '10.0.0.0/8, proxy.local' }, 'TRUST_PROXY', /^TRUST_PROXY: expected comma-separated IPv4\/IPv6 addresses or CIDR blocks .*got "proxy.local"$/],
+  ['trusted proxies without GeoIP', { TRUST_PROXY: '10.0.0.0/8' }, 'TRUST_PROXY', /^TRUST_PROXY: expected to be set only together with GEOIP/],
 ]
 
 for (const [what, env, variable, message] of bad) {
@@ -91,4 +97,18 @@ t.test('the answer size limits default to 10000 each and are read from MAX_ANSWE
   const set = loadConfig({ MAX_ANSWER_FEATURES: '250', MAX_OFREP_FLAGS: '300' })
   t.equal(set.maxAnswerFeatures, 250)
   t.equal(set.maxOfrepFlags, 300)
+})
+
+t.test('no location source by default; LOCATION_HEADER, GEOIP and TRUST_PROXY are read and checked at boot', async (t) => {
+  t.plan(8)
+  t.same(loadConfig({}).location, { header: undefined, geoipFile: undefined, trusted: undefined })
+  t.equal(DEFAULTS.geoip, 'off')
+  t.equal(loadConfig({ GEOIP: 'off' }).location.geoipFile, undefined)
+  const config = loadConfig({ LOCATION_HEADER: 'CF-IPCountry', GEOIP: 'on', TRUST_PROXY: '10.0.0.0/8, ::1' })
+  t.equal(config.location.header, 'cf-ipcountry', 'lower-cased, as node names headers')
+  t.equal(config.location.geoipFile, PACKAGED_GEOIP_DATABASE, 'on: the packaged database')
+  const trusted = config.location.trusted
+  t.ok(trusted !== undefined && trusted.has('10.1.2.3') && trusted.has('::1') && !trusted.has('8.8.8.8'), 'the proxies, parsed once')
+  t.equal(loadConfig({ GEOIP: PACKAGED_GEOIP_DATABASE }).location.geoipFile, PACKAGED_GEOIP_DATABASE, 'a path: that file')
+  t.ok(Object.isFrozen(config.location))
 })

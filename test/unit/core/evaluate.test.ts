@@ -3,6 +3,7 @@
 import t from 'tap'
 import { caller } from '../../../src/core/context.js'
 import { evaluate, flagReasons } from '../../../src/core/evaluate.js'
+import { parseSchedule } from '../../../src/core/schedule.js'
 
 const global = ['feature_1', 'feature_2']
 
@@ -44,4 +45,57 @@ t.test('the anonymous context is shared; a user context is made per caller', asy
   t.plan(2)
   t.equal(caller(null), caller(null))
   t.same(caller('42'), { userId: '42' })
+})
+
+// Targeting. Buckets of `r50` (the public formula of src/core/rollout.ts, computed apart with Python's
+// hashlib): user 1 is 4555 (in at 50%), user 4 is 5926 (out).
+const rollouts = new Map([['r50', 5000], ['r100', 10_000]])
+
+t.test("a location's active features are added for a caller with that location, anonymous or not", async (t) => {
+  t.plan(4)
+  t.same(evaluate({ global, mine: [], local: ['loc'] }, caller(null, 'US')), ['feature_1', 'feature_2', 'loc'])
+  t.same(evaluate({ global, mine: ['loc', 'own'], local: ['loc', 'feature_1'] }, caller('1', 'US')), ['feature_1', 'feature_2', 'loc', 'own'], 'once each')
+  t.equal(evaluate({ global, mine: [], local: ['loc'] }, caller(null)), global, 'no location: the set is not the caller\'s')
+  t.equal(evaluate({ global, mine: [], local: ['feature_2'] }, caller(null, 'US')), global, 'nothing added: the global array itself')
+})
+
+t.test('a rollout selects users by their bucket; anonymous callers never', async (t) => {
+  t.plan(4)
+  t.same(evaluate({ global, mine: [], rollouts }, caller('1')), ['feature_1', 'feature_2', 'r100', 'r50'])
+  t.same(evaluate({ global, mine: [], rollouts }, caller('4')), ['feature_1', 'feature_2', 'r100'])
+  t.equal(evaluate({ global, mine: [], rollouts }, caller(null, 'US')), global)
+  t.equal(evaluate({ global, mine: [], rollouts: new Map() }, caller('1')), global, 'an empty rollout hash is no rollout')
+})
+
+t.test('reasons: SPLIT for a flag on by the rollout only; the caller\'s own switch and global win over it', async (t) => {
+  t.plan(2)
+  const inputs = { global: ['g'], mine: ['r100'], local: ['loc'], rollouts: new Map([['r100', 10_000], ['r50', 5000], ['g', 10_000]]), active: ['r100', 'r50', 'loc', 'off'] }
+  t.same([...flagReasons(inputs, caller('1', 'US'))], [
+    ['g', 'STATIC'], ['loc', 'TARGETING_MATCH'], ['off', 'DISABLED'], ['r100', 'TARGETING_MATCH'], ['r50', 'SPLIT'],
+  ])
+  t.same([...flagReasons(inputs, caller('4'))], [
+    ['g', 'STATIC'], ['loc', 'DISABLED'], ['off', 'DISABLED'], ['r100', 'TARGETING_MATCH'], ['r50', 'DISABLED'],
+  ])
+})
+
+t.test('a feature whose schedule is closed or malformed is left out, whatever put it there, and is DISABLED', async (t) => {
+  t.plan(5)
+  const parsed = parseSchedule({ start: '1000', end: '2000' })
+  if (!parsed.ok) throw new Error('the schedule parses')
+  const schedules = new Map([['feature_1', parsed.schedule], ['mine', parsed.schedule], ['bad', null]])
+  const inputs = { global: ['bad', 'feature_1', 'feature_2'], mine: ['mine', 'other'], schedules, active: ['mine', 'other'] }
+  t.same(evaluate({ ...inputs, now: 1500 }, caller('1')), ['feature_1', 'feature_2', 'mine', 'other'], 'open: in; malformed: out')
+  t.same(evaluate({ ...inputs, now: 2000 }, caller('1')), ['feature_2', 'other'], 'closed at its end')
+  t.same(evaluate({ ...inputs, now: 999 }, caller(null)), ['feature_2'], 'global features too')
+  t.same([...flagReasons({ ...inputs, now: 2000 }, caller('1'))], [
+    ['bad', 'DISABLED'], ['feature_1', 'DISABLED'], ['feature_2', 'STATIC'], ['mine', 'DISABLED'], ['other', 'TARGETING_MATCH'],
+  ])
+  t.equal(evaluate({ global, mine: [], schedules: new Map(), now: 0 }, caller(null)), global, 'no schedules: the global array itself')
+})
+
+t.test('a location context is made per caller; without one the context has no location key', async (t) => {
+  t.plan(3)
+  t.same(caller(null, 'US'), { userId: null, location: 'US' })
+  t.same(caller('1', 'US'), { userId: '1', location: 'US' })
+  t.notOk('location' in caller('1'))
 })

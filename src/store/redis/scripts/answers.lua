@@ -1,28 +1,56 @@
 -- The inputs of the /features rule (src/core/evaluate.ts) for a batch of callers, in one atomic step
--- (src/store/redis/batch.ts): global_features, and each user's set intersected with active_features.
--- KEYS[1] global_features, KEYS[2] active_features, KEYS[3..n] features:user:<id>, one per known user
+-- (src/store/redis/batch.ts): global_features, the rollout hash's active features, and each set of
+-- the batch (a user's features:user:<id>, a location's location:<name>) intersected with active_features.
+-- KEYS[1] global_features, KEYS[2] active_features, KEYS[3] rollout,
+-- KEYS[4..n] features:user:<id> or location:<name>, one per distinct set the batch's callers need
 -- ARGV[1] the most features an answer may hold (MAX_ANSWER_FEATURES)
--- Returns { members of global_features, then per user key: its members that are active }.
--- The decision is the worker's (src/core/evaluate.ts): global_features travels once per batch instead
--- of once per user, and the CPU stays off the single Redis core.
--- pcall: a wrong-typed user key fails that user alone (an error reply in its place), not the batch.
--- active_features is named before the user's set so a wrong type on it is reported even for users
--- with no set of their own (SINTER stops at the first missing key).
--- Size: an answer holds at most |global| + min(|mine|, |active|) features, known from SCARDs (O(1))
+-- ARGV[2] '1' when the batch has a known user (only users are in rollouts), else '0': rollout not read
+-- Returns { members of global_features, { feature, percent, ... } of the rollout hash's active
+-- features, then per set key: its members that are active }.
+-- The decision is the worker's (src/core/evaluate.ts): global_features and the rollout travel once per
+-- batch instead of once per caller, the rollout hash is hashed per user in the worker, and the CPU
+-- stays off the single Redis core.
+-- pcall: a wrong-typed set key fails the callers of that set alone (an error reply in its place), not
+-- the batch; a wrong-typed rollout key fails the batch's users (an error reply in the second place).
+-- active_features is named before the set in SINTER so a wrong type on it is reported even for sets
+-- that do not exist (SINTER stops at the first missing key).
+-- Size: a set contributes at most |global| + min(|set|, |active|) features, known from SCARDs (O(1))
 -- before any set work. Past the limit, a TOOLARGE error reply (with that bound) takes the place of
--- what would be computed: the whole reply's when global alone is too large, else that user's.
+-- what would be computed: the whole reply's when global alone is too large, else that set's. A
+-- rollout hash of more than the limit is refused for the batch's users the same way (HLEN, O(1)).
+-- Cost beyond the sets: HLEN rollout, and when the hash has fields one SISMEMBER per field.
 local limit = tonumber(ARGV[1])
 local nglobal = redis.call('SCARD', KEYS[1])
 if nglobal > limit then
   return { redis.error_reply('TOOLARGE ' .. nglobal) }
 end
-local out = { redis.call('SMEMBERS', KEYS[1]) }
+local out = { redis.call('SMEMBERS', KEYS[1]), {} }
 local nactive = redis.pcall('SCARD', KEYS[2])
-for i = 3, #KEYS do
-  local nmine = redis.pcall('SCARD', KEYS[i])
+if ARGV[2] == '1' then
+  local nrollout = redis.pcall('HLEN', KEYS[3])
+  if type(nactive) ~= 'number' then
+    out[2] = nactive
+  elseif type(nrollout) ~= 'number' then
+    out[2] = nrollout
+  elseif nrollout > limit then
+    out[2] = redis.error_reply('TOOLARGE ' .. nrollout)
+  elseif nrollout > 0 then
+    local fields = redis.call('HGETALL', KEYS[3])
+    local selected = {}
+    for i = 1, #fields, 2 do
+      if redis.call('SISMEMBER', KEYS[2], fields[i]) == 1 then
+        selected[#selected + 1] = fields[i]
+        selected[#selected + 1] = fields[i + 1]
+      end
+    end
+    out[2] = selected
+  end
+end
+for i = 4, #KEYS do
+  local nset = redis.pcall('SCARD', KEYS[i])
   -- A wrong type (an error table) is left to SINTER, which reports it as before.
-  if type(nactive) == 'number' and type(nmine) == 'number' and nglobal + math.min(nmine, nactive) > limit then
-    out[i - 1] = redis.error_reply('TOOLARGE ' .. (nglobal + math.min(nmine, nactive)))
+  if type(nactive) == 'number' and type(nset) == 'number' and nglobal + math.min(nset, nactive) > limit then
+    out[i - 1] = redis.error_reply('TOOLARGE ' .. (nglobal + math.min(nset, nactive)))
   else
     out[i - 1] = redis.pcall('SINTER', KEYS[2], KEYS[i])
   end

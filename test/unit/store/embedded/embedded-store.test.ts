@@ -36,6 +36,10 @@ const bad: [string, string, RegExp][] = [
   ['tokens that are not an object', '{"tokens": []}', /tokens: expected an object/],
   ['a user id that is not a string', '{"tokens": {"t": 1}}', /tokens\["t"\]: expected a non-empty user id string/],
   ['a user feature list of numbers', '{"user_features": {"1": [1]}}', /user_features\["1"\]: expected an array/],
+  ['locations that are not an object', '{"locations": ["US"]}', /locations: expected an object/],
+  ['a location set that is not a list', '{"locations": {"US": "a"}}', /locations\["US"\]: expected an array/],
+  ['a rollout percent that is neither text nor a number', '{"rollouts": {"a": true}}', /rollouts\["a"\]: expected a percent, as text or a number/],
+  ['schedules, which this version does not apply', '{"schedules": {}}', /unknown key "schedules"/],
 ]
 for (const [what, content, problem] of bad) {
   t.test(`a data file with ${what} is a startup error naming the file and the problem`, async (t) => {
@@ -87,3 +91,17 @@ async function waitFor (check: () => Promise<boolean>): Promise<void> {
     await sleep(50)
   }
 }
+
+t.test('a rollout percent with the hash\'s semantics: text or a number, a malformed one selecting nobody, logged once', async (t) => {
+  t.plan(4)
+  const lines: Record<string, unknown>[] = []
+  const log = pino({ level: 'warn' }, { write: (line: string) => { lines.push(JSON.parse(line) as Record<string, unknown>) } })
+  const store = new EmbeddedStore(file(JSON.stringify({
+    active_features: ['r100', 'half', 'bad'], rollouts: { r100: 100, half: '50', bad: '150', inactive: '100' },
+  })), log)
+  t.teardown(() => store.close())
+  t.same(await store.featuresFor(caller('3')), ['half', 'r100'], 'user 3 is under 50% of half (bucket 3971)')
+  t.same(await store.featuresFor(caller('1')), ['r100'], 'user 1 is not (bucket 7536)')
+  t.same(await store.featuresFor(caller(null)), [], 'anonymous: in no rollout')
+  t.same(lines.filter((l) => l.key === 'rollout').map((l) => [l.feature, l.value]), [['bad', '150']], 'the malformed one logged once')
+})
