@@ -32,9 +32,12 @@ declare module 'ioredis' {
 }
 
 // Read once at startup; ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT (a restarted Redis).
-const ANSWERS_LUA = readFileSync(new URL('./scripts/answers.lua', import.meta.url), 'utf8')
-const TOKENS_LUA = readFileSync(new URL('./scripts/tokens.lua', import.meta.url), 'utf8')
-const FLAGS_LUA = readFileSync(new URL('./scripts/flags.lua', import.meta.url), 'utf8')
+const script = (name: string): string => readFileSync(new URL(`./scripts/${name}`, import.meta.url), 'utf8')
+// rollouts.lua defines a function both answer scripts call; a Redis script cannot include another.
+const ROLLOUTS_LUA = script('rollouts.lua')
+const ANSWERS_LUA = ROLLOUTS_LUA + script('answers.lua')
+const TOKENS_LUA = script('tokens.lua')
+const FLAGS_LUA = ROLLOUTS_LUA + script('flags.lua')
 
 export const GLOBAL_KEY = 'global_features'
 export const ACTIVE_KEY = 'active_features'

@@ -35,15 +35,7 @@ if ARGV[2] == '1' then
   elseif nrollout > limit then
     out[2] = redis.error_reply('TOOLARGE ' .. nrollout)
   elseif nrollout > 0 then
-    local fields = redis.call('HGETALL', KEYS[3])
-    local selected = {}
-    for i = 1, #fields, 2 do
-      if redis.call('SISMEMBER', KEYS[2], fields[i]) == 1 then
-        selected[#selected + 1] = fields[i]
-        selected[#selected + 1] = fields[i + 1]
-      end
-    end
-    out[2] = selected
+    out[2] = activeRollouts(KEYS[3], KEYS[2])
   end
 end
 for i = 4, #KEYS do

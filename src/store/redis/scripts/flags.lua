@@ -29,13 +29,7 @@ if ARGV[1] == '1' then
     return redis.error_reply('TOOLARGE ' .. nrollout)
   end
   if nrollout > 0 then
-    local fields = redis.call('HGETALL', KEYS[4])
-    for i = 1, #fields, 2 do
-      if redis.call('SISMEMBER', KEYS[2], fields[i]) == 1 then
-        rollout[#rollout + 1] = fields[i]
-        rollout[#rollout + 1] = fields[i + 1]
-      end
-    end
+    rollout = activeRollouts(KEYS[4], KEYS[2])
   end
 end
 local here = {}
