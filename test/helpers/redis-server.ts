@@ -121,3 +121,22 @@ export async function seedExample (users: RedisServer, features: RedisServer): P
     f.disconnect()
   }
 }
+
+/**
+ * Wait until Redis lists a connection with tracking on (flag t): a store enables its client-side cache
+ * as soon as that reply arrives, so shortly after, answers are cached.
+ */
+export async function trackingOn (redis: RedisServer): Promise<void> {
+  const admin = redis.client()
+  try {
+    const deadline = Date.now() + 5_000
+    while (Date.now() < deadline) {
+      const list = await admin.client('LIST') as string
+      if (/ flags=\w*t\w* /.test(list)) break
+      await sleep(10)
+    }
+  } finally {
+    admin.disconnect()
+  }
+  await sleep(20)
+}

@@ -4,25 +4,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { startApp } from '../../helpers/app.js'
-import { loadExample, RedisServer, seedExample } from '../../helpers/redis-server.js'
+import { loadExample, RedisServer, seedExample, trackingOn } from '../../helpers/redis-server.js'
 import { untilReachable } from '../../helpers/in-process.js'
-
-// Wait until Redis lists a connection with tracking on (flag t); the worker enables its cache as soon
-// as that reply arrives, so shortly after, answers are cached.
-async function trackingOn (redis: RedisServer): Promise<void> {
-  const admin = redis.client()
-  try {
-    const deadline = Date.now() + 5_000
-    while (Date.now() < deadline) {
-      const list = await admin.client('LIST') as string
-      if (/ flags=\w*t\w* /.test(list)) break
-      await sleep(10)
-    }
-  } finally {
-    admin.disconnect()
-  }
-  await sleep(20)
-}
 
 const answer = (...features: string[]): string => JSON.stringify({ active_features: features })
 
