@@ -7,6 +7,10 @@
 //     "locations": { "<name>": [..] }, "rollouts": { "<feature>": "<percent>" } }
 // locations and rollouts mirror the location:<name> sets and the rollout hash: a percent is text (or a
 // JSON number) with the hash's semantics, so a malformed one selects nobody, as it would on Redis.
+// Written by the admin API too (src/store/admin/embedded-admin-store.ts), which also keeps
+//   "schedules": { "<feature>": { "<field>": "<value>" } }  (the schedule:<feature> hashes) and
+//   "audit": [ {entry}, ... ]  (the audit trail, oldest first, capped)
+// here only checked for their shape; the admin store reads them from `raw`.
 
 import { readFileSync } from 'node:fs'
 import { isObject } from '../../core/values.js'
@@ -27,7 +31,7 @@ export interface EmbeddedData {
   readonly rollouts: ReadonlyMap<string, string>
 }
 
-const KEYS = ['global_features', 'active_features', 'tokens', 'user_features', 'locations', 'rollouts']
+const KEYS = ['global_features', 'active_features', 'tokens', 'user_features', 'locations', 'rollouts', 'schedules', 'audit']
 
 
 /**
@@ -35,6 +39,14 @@ const KEYS = ['global_features', 'active_features', 'tokens', 'user_features', '
  * @throws DataFileError naming the file and the problem
  */
 export function loadDataFile (file: string): EmbeddedData {
+  return readDataFile(file).data
+}
+
+/**
+ * Read and validate a data file, and keep the parsed JSON too: the admin store rewrites it.
+ * @throws DataFileError naming the file and the problem
+ */
+export function readDataFile (file: string): { readonly data: EmbeddedData, readonly raw: Record<string, unknown> } {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -77,7 +89,16 @@ export function loadDataFile (file: string): EmbeddedData {
     }
     rollouts.set(feature, String(percent))
   }
-  return { global: unique(global), active: new Set(active), tokens, userFeatures, locations, rollouts }
+  for (const [feature, fields] of objectEntries(file, raw.schedules ?? {}, 'schedules')) {
+    for (const [field, value] of objectEntries(file, fields, `schedules["${feature}"]`)) {
+      if (typeof value !== 'string') throw new DataFileError(file, `schedules["${feature}"].${field}: expected a string`)
+    }
+  }
+  const audit = raw.audit ?? []
+  if (!Array.isArray(audit) || !audit.every((entry) => isObject(entry) && typeof entry.id === 'string')) {
+    throw new DataFileError(file, 'audit: expected an array of entries, each with an "id"')
+  }
+  return { data: { global: unique(global), active: new Set(active), tokens, userFeatures, locations, rollouts }, raw }
 }
 
 function unique (list: string[]): string[] {
