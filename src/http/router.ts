@@ -23,8 +23,8 @@ export type SegmentHandler = (req: IncomingMessage, res: ServerResponse, segment
 /** A path and the handlers of the methods it allows. */
 export interface Route {
   readonly path: string
-  /** Handlers; one written for any route (a SegmentHandler) gets an empty segment and no params here. */
-  readonly methods: Readonly<Record<string, Handler | SegmentHandler>>
+  /** Handlers (a Handler is one); a SegmentHandler gets an empty segment and no params here. */
+  readonly methods: Readonly<Record<string, SegmentHandler>>
 }
 
 /** A prefix (ending in '/') followed by exactly one non-empty path segment, and its handlers. */

@@ -35,7 +35,7 @@ t.test('each feature says why it is on or off, and the answer is the rule\'s', a
     user: ['mine', 'retired', 'mine_closed'],
     locations: new Map([['ES', ['here', 'retired_here']], ['FR', ['elsewhere']]]),
     rollout: new Map([['all', '100'], ['none', '0']]),
-    schedules: new Map([['g_closed', { days: 'sun' }], ['mine_closed', { strat: 'typo' }]]),
+    schedules: new Map<string, Record<string, string>>([['g_closed', { days: 'sun' }], ['mine_closed', { strat: 'typo' }]]),
   })
   const { answer, features } = explain(data, caller('42', 'ES'), NOW)
   t.same(answer, ['all', 'g', 'here', 'mine'])
