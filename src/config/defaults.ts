@@ -49,6 +49,8 @@ export const DEFAULTS = Object.freeze({
   geoip: 'off',
   // keys per worker remembered as already logged for a refusal (src/store/limits.ts); internal
   reportedKeys: 10_000,
+  // the admin API (ADMIN_PORT) listens on loopback unless ADMIN_HOST says otherwise: it changes data
+  adminHost: '127.0.0.1',
 
   // --- Internal tunables: no variable; changed here, with a test and a reason
   storeWaitMs: 5_000, // 5 s: how long a new worker waits for Redis before listening anyway (503 until it answers)
@@ -70,7 +72,6 @@ export const DEFAULTS = Object.freeze({
   reloadPollMs: 500, // 0.5 s: the embedded store polls its file; polling sees editors' atomic renames, fs.watch can miss them
 
   // --- The admin listener (src/admin/, README "Backoffice"); internal tunables
-  adminHost: '127.0.0.1', // the admin API listens on loopback unless ADMIN_HOST says otherwise
   // Failed sign-ins (401) from one address before it gets 429 until the window ends. Counted per worker:
   // with W workers an address gets up to W times this many tries per window before every worker
   // refuses it. Admin tokens are 256 random bits, so the limit is not what stops guessing; it keeps a

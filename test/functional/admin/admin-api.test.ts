@@ -251,6 +251,15 @@ t.test('explain gives the answer /features gives the same caller, with each feat
   t.end()
 })
 
+t.test('an audit entry added by hand that is not JSON is shown as text', async (t) => {
+  t.plan(1)
+  const client = redis.features.client()
+  t.teardown(() => client.disconnect())
+  await client.xadd('audit', '*', 'time', '1', 'actor', 'ops', 'action', 'global.add', 'target', 'global_features x', 'before', 'off', 'after', 'on')
+  const page = await request(app.url, 'GET', '/admin/v1/audit?limit=1', { token: READ_TOKEN })
+  t.match(page.json.entries[0], { actor: 'ops', before: 'off', after: 'on', time: '1970-01-01T00:00:00.001Z' })
+})
+
 t.test('admin requests are counted under their own route labels, and the access log holds no token', async (t) => {
   t.plan(4)
   await request(app.url, 'GET', '/admin/v1/nowhere', { token: READ_TOKEN })

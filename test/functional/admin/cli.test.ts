@@ -3,6 +3,8 @@
 // (dist/cli/main.js) spawned against the built service (dist/main.js), with a token it created.
 
 import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:http'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -86,8 +88,13 @@ t.test('an error the server reports is exit 1 with its message, and each bad fie
   t.equal(invalid.err, 'tideflags rollout: The request is not valid; see errors (422 validation_failed)\n  percent: expected a percent from 0 to 100 with at most two decimals\n')
   const unknown = await cli(['features'], 'wrong')
   t.same([unknown.code, unknown.err], [EXIT_SERVER, 'tideflags features: Unauthorized (401 auth_error)\n'])
-  const notJson = await run(['features'], { url: `${app.url}/not-admin/`, token: WRITE_TOKEN }, { out: () => {}, err: () => {} })
-  t.equal(notJson, EXIT_SERVER, 'an answer from something that is not the admin API')
+  const other = createServer((_req, res) => res.writeHead(502).end('Bad Gateway'))
+  other.listen(0, '127.0.0.1')
+  await once(other, 'listening')
+  t.teardown(() => other.close())
+  let err = ''
+  const notJson = await run(['features'], { url: `http://127.0.0.1:${(other.address() as { port: number }).port}`, token: WRITE_TOKEN }, { out: () => {}, err: (s) => { err += s } })
+  t.same([notJson, err], [EXIT_SERVER, 'tideflags features: HTTP 502 (502 http_error)\n'], 'an answer from something that is not the admin API')
 })
 
 /** Spawn the built CLI; coverage of dist/ maps back to src/cli/. */

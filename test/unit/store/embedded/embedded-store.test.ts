@@ -39,7 +39,9 @@ const bad: [string, string, RegExp][] = [
   ['locations that are not an object', '{"locations": ["US"]}', /locations: expected an object/],
   ['a location set that is not a list', '{"locations": {"US": "a"}}', /locations\["US"\]: expected an array/],
   ['a rollout percent that is neither text nor a number', '{"rollouts": {"a": true}}', /rollouts\["a"\]: expected a percent, as text or a number/],
-  ['schedules, which this version does not apply', '{"schedules": {}}', /unknown key "schedules"/],
+  ['a schedule field that is not text', '{"schedules": {"a": {"days": 1}}}', /schedules\["a"\]\.days: expected a string/],
+  ['schedules that are not an object', '{"schedules": []}', /schedules: expected an object/],
+  ['an audit trail that is not a list of entries', '{"audit": [{"time": 1}]}', /audit: expected an array of entries, each with an "id"/],
 ]
 for (const [what, content, problem] of bad) {
   t.test(`a data file with ${what} is a startup error naming the file and the problem`, async (t) => {
