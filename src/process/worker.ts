@@ -16,9 +16,9 @@ import { createStore } from '../store/index.js'
 /** Start serving; resolves once listening. */
 export async function runWorker (config: Config): Promise<void> {
   const log = createLogger(config, 'worker')
-  const store = createStore(config, log)
-  const drain = new Drain()
   const metrics = new Metrics() // createServer registers its routes' labels
+  const store = createStore(config, log, { scheduleInvalid: () => metrics.scheduleInvalid() })
+  const drain = new Drain()
   answerPrimaryScrapes(metrics)
   const probe = readinessProbe(store)
   const server = createServer(config, store, log, { drain, metrics, probe, accessLog: createAccessLog(config, log) })

@@ -4,9 +4,12 @@
 // File format (mirrors the Redis keys):
 //   { "global_features": [..], "active_features": [..],
 //     "tokens": { "<token>": "<user_id>" }, "user_features": { "<user_id>": [..] },
-//     "locations": { "<name>": [..] }, "rollouts": { "<feature>": "<percent>" } }
-// locations and rollouts mirror the location:<name> sets and the rollout hash: a percent is text (or a
-// JSON number) with the hash's semantics, so a malformed one selects nobody, as it would on Redis.
+//     "locations": { "<name>": [..] }, "rollouts": { "<feature>": "<percent>" },
+//     "schedules": { "<feature>": { "start": "..", "days": "..", ... } } }
+// locations, rollouts and schedules mirror the location:<name> sets, the rollout hash and the
+// schedule:<feature> hashes: values are text (or JSON numbers) with the hashes' semantics, so a
+// malformed percent selects nobody and a malformed schedule turns its feature off, as on Redis. Only
+// the shape is checked here; the content is the rule's to judge, the same way for both stores.
 
 import { readFileSync } from 'node:fs'
 import { isObject } from '../../core/values.js'
@@ -25,9 +28,11 @@ export interface EmbeddedData {
   readonly locations: ReadonlyMap<string, readonly string[]>
   /** The rollout hash: feature -> percent as text, unparsed (the store parses the active ones once). */
   readonly rollouts: ReadonlyMap<string, string>
+  /** The schedule:<feature> hashes: feature -> field, value, field, value, ... as text, unparsed. */
+  readonly schedules: ReadonlyMap<string, readonly string[]>
 }
 
-const KEYS = ['global_features', 'active_features', 'tokens', 'user_features', 'locations', 'rollouts']
+const KEYS = ['global_features', 'active_features', 'tokens', 'user_features', 'locations', 'rollouts', 'schedules']
 
 
 /**
@@ -77,7 +82,19 @@ export function loadDataFile (file: string): EmbeddedData {
     }
     rollouts.set(feature, String(percent))
   }
-  return { global: unique(global), active: new Set(active), tokens, userFeatures, locations, rollouts }
+  const schedules = new Map<string, readonly string[]>()
+  for (const [feature, fields] of objectEntries(file, raw.schedules ?? {}, 'schedules')) {
+    const pairs: string[] = []
+    for (const [field, value] of objectEntries(file, fields, `schedules["${feature}"]`)) {
+      if (typeof value !== 'string' && typeof value !== 'number') {
+        throw new DataFileError(file, `schedules["${feature}"].${field}: expected text or a number`)
+      }
+      pairs.push(field, String(value))
+    }
+    // Redis cannot hold an empty hash: an empty object is no schedule, as HDEL of the last field leaves none.
+    if (pairs.length > 0) schedules.set(feature, pairs)
+  }
+  return { global: unique(global), active: new Set(active), tokens, userFeatures, locations, rollouts, schedules }
 }
 
 function unique (list: string[]): string[] {

@@ -39,7 +39,9 @@ const bad: [string, string, RegExp][] = [
   ['locations that are not an object', '{"locations": ["US"]}', /locations: expected an object/],
   ['a location set that is not a list', '{"locations": {"US": "a"}}', /locations\["US"\]: expected an array/],
   ['a rollout percent that is neither text nor a number', '{"rollouts": {"a": true}}', /rollouts\["a"\]: expected a percent, as text or a number/],
-  ['schedules, which this version does not apply', '{"schedules": {}}', /unknown key "schedules"/],
+  ['schedules that are not an object', '{"schedules": []}', /schedules: expected an object/],
+  ['a schedule that is not an object', '{"schedules": {"a": "mon"}}', /schedules\["a"\]: expected an object/],
+  ['a schedule field that is neither text nor a number', '{"schedules": {"a": {"start": true}}}', /schedules\["a"\]\.start: expected text or a number/],
 ]
 for (const [what, content, problem] of bad) {
   t.test(`a data file with ${what} is a startup error naming the file and the problem`, async (t) => {
