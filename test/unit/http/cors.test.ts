@@ -2,7 +2,7 @@
 // the ways the service's routes do: a revalidated answer with its own Vary, an error, a throw.
 
 import { once } from 'node:events'
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { pino } from 'pino'
 import t, { type Test } from 'tap'
 import type { CorsOrigins } from '../../../src/config/config.js'
@@ -18,17 +18,17 @@ const routes: (Route | PrefixRoute)[] = [
   {
     path: '/answer',
     methods: {
-      GET: (_req, res) => {
+      GET: (_req: IncomingMessage, res: ServerResponse) => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2, etag: '"e"', vary: 'Authorization' })
         res.end('{}')
       },
-      HEAD: (_req, res) => { res.writeHead(200, { vary: 'Authorization' }); res.end() },
+      HEAD: (_req: IncomingMessage, res: ServerResponse) => { res.writeHead(200, { vary: 'Authorization' }); res.end() },
     },
     browser: true,
   },
   { path: '/down', methods: { POST: async () => { throw new HttpError('TF_ERR_SERVICE_UNAVAILABLE') } }, browser: true },
-  { prefix: '/flags/', methods: { POST: (_req, res, key) => { res.writeHead(200, { 'content-length': key.length }); res.end(key) } }, browser: true },
-  { path: '/internal', methods: { GET: (_req, res) => { res.writeHead(200, { 'content-length': 0 }); res.end() } } },
+  { prefix: '/flags/', methods: { POST: (_req: IncomingMessage, res: ServerResponse, key: string) => { res.writeHead(200, { 'content-length': key.length }); res.end(key) } }, browser: true },
+  { path: '/internal', methods: { GET: (_req: IncomingMessage, res: ServerResponse) => { res.writeHead(200, { 'content-length': 0 }); res.end() } } },
 ]
 
 interface Reply { status: number, headers: Headers, text: string }
