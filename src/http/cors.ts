@@ -58,8 +58,10 @@ export class RouteCors {
     }
     if (headers === undefined) return false
     for (const [name, value] of headers.actual) res.setHeader(name, value)
-    // With a list the answer varies by Origin; answers pass their own Vary (Authorization) to
-    // writeHead, which would replace the one set above.
+    // With a list the answer varies by Origin. But node lets the headers given to writeHead replace
+    // those set above, and answers give their own Vary (Authorization) in shared, frozen header
+    // objects (http/answer.ts), where adding Origin would cost every request: so this response
+    // alone gets a writeHead that appends Origin to the Vary it is given.
     if (this.#any === undefined) res.writeHead = writeHeadVaryingByOrigin as ServerResponse['writeHead']
     return false
   }
@@ -67,9 +69,10 @@ export class RouteCors {
 
 const nodeWriteHead = ServerResponse.prototype.writeHead
 
-// Shared by every such response: no closure per request. The route's writers all pass a header object.
-function writeHeadVaryingByOrigin (this: ServerResponse, statusCode: number, headers: OutgoingHttpHeaders): ServerResponse {
-  const vary = headers.vary
+// Shared by every such response: no closure per request. The service's writers pass a status and a
+// header object (never a reason phrase).
+function writeHeadVaryingByOrigin (this: ServerResponse, statusCode: number, headers?: OutgoingHttpHeaders): ServerResponse {
+  const vary = headers?.vary
   return nodeWriteHead.call(this, statusCode, vary === undefined ? headers : { ...headers, vary: `${String(vary)}, Origin` })
 }
 

@@ -28,6 +28,7 @@ const routes: (Route | PrefixRoute)[] = [
   },
   { path: '/down', methods: { POST: async () => { throw new HttpError('TF_ERR_SERVICE_UNAVAILABLE') } }, browser: true },
   { prefix: '/flags/', methods: { POST: (_req: IncomingMessage, res: ServerResponse, key: string) => { res.writeHead(200, { 'content-length': key.length }); res.end(key) } }, browser: true },
+  { path: '/bare', methods: { DELETE: (_req: IncomingMessage, res: ServerResponse) => { res.writeHead(204); res.end() } }, browser: true },
   { path: '/internal', methods: { GET: (_req: IncomingMessage, res: ServerResponse) => { res.writeHead(200, { 'content-length': 0 }); res.end() } } },
 ]
 
@@ -96,6 +97,14 @@ t.test('an answer that sends no Vary of its own gets Vary: Origin from a list', 
   const request = await server(t, [APP])
   const res = await request('/flags/x', { method: 'POST', headers: { origin: APP } })
   t.equal(res.text, 'x')
+  t.same(cors(res.headers), { ...NONE, origin: APP, expose: EXPOSED_RESPONSE_HEADERS, vary: 'Origin' })
+})
+
+t.test('an answer written with no header object keeps the CORS headers and Vary: Origin', async (t) => {
+  t.plan(2)
+  const request = await server(t, [APP])
+  const res = await request('/bare', { method: 'DELETE', headers: { origin: APP } })
+  t.equal(res.status, 204)
   t.same(cors(res.headers), { ...NONE, origin: APP, expose: EXPOSED_RESPONSE_HEADERS, vary: 'Origin' })
 })
 
