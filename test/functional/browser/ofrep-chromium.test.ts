@@ -124,8 +124,8 @@ t.test('with a Bearer token the user\'s feature is on, and a change in Redis arr
   // The polls send If-None-Match with the ETag the provider could read (exposed by CORS): 304s.
   await until(() => seen(from, BULK).includes('POST 304'), 'a poll answered 304')
   await call(tab, 'watch', 'user')
-  await features.sadd('active_features', 'feature_5')
-  await features.sadd('features:user:1', 'feature_5')
+  // One change, atomically: a poll between two writes would see feature_5 active but not the user's.
+  await features.multi().sadd('active_features', 'feature_5').sadd('features:user:1', 'feature_5').exec()
   await call(tab, 'changed', 'user')
   t.match(await call(tab, 'evaluate', 'user', 'feature_5'), { value: true, reason: 'TARGETING_MATCH', variant: 'on' })
   t.ok(seen(from, BULK).lastIndexOf('POST 200') > seen(from, BULK).indexOf('POST 304'), 'the change came as a 200 after the 304s')

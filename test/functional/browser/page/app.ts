@@ -71,9 +71,18 @@ export const page = {
     changes.set(domain, new Promise((resolve) => OpenFeature.getClient(domain).addHandler(ProviderEvents.ConfigurationChanged, () => resolve())))
   },
 
-  /** Resolves once the provider watched has seen a change (its next fetch after the data changed). */
+  /**
+   * Resolves once the provider watched has seen a change (its next fetch after the data changed);
+   * rejects after 10 s, so that a change that never arrives fails with a reason.
+   */
   async changed (domain: string): Promise<void> {
-    await changes.get(domain)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${domain}: no ConfigurationChanged within 10 s`)), 10_000) })
+    try {
+      await Promise.race([changes.get(domain), timeout])
+    } finally {
+      clearTimeout(timer)
+    }
   },
 
   /** Close every provider, which stops their polling. */
