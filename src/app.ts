@@ -14,6 +14,7 @@ import { askPrimary } from './process/metrics-relay.js'
 import { ofrepRoutes } from './routes/ofrep/ofrep.js'
 import { Replier } from './http/reply.js'
 import { createRouter, type Match } from './http/router.js'
+import { Cors } from './http/cors.js'
 import { Drain } from './http/drain.js'
 import type { FeatureStore } from './store/index.js'
 import { locator } from './http/identify.js'
@@ -62,7 +63,8 @@ export function createServer (config: Config, store: FeatureStore, log: Logger, 
     // clusterMetrics is set only by our primary, which always forks with an IPC channel.
     metricsRoute(metrics.registry.contentType, config.clusterMetrics ? askPrimary() : async () => ({ value: await metrics.registry.metrics(), at: Date.now() }), replier),
   ]
-  const router = createRouter(routes, replier, metrics)
+  const cors = config.corsOrigins === undefined ? undefined : new Cors(config.corsOrigins, DEFAULTS.corsMaxAgeSeconds, replier)
+  const router = createRouter(routes, replier, metrics, cors)
   // node answers a missing Host (400) and an unknown Expect (417) itself, with empty bodies and past
   // the metrics; the server options below hand both to this listener instead.
   const conforming = (req: IncomingMessage, res: ServerResponse, match: Match): void => {

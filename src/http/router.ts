@@ -8,6 +8,7 @@ import { HTTP_ERRORS } from '../errors.js'
 import { Metrics, type RouteCounters } from '../observability/metrics.js'
 import { pathOf, segmentAfter } from './path.js'
 import type { Replier } from './reply.js'
+import type { Cors, RouteCors } from './cors.js'
 
 /** A request handler. It may throw or reject: the router answers with the error's status. */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
@@ -19,17 +20,23 @@ export type SegmentHandler = (req: IncomingMessage, res: ServerResponse, segment
 export interface Route {
   readonly path: string
   readonly methods: Readonly<Record<string, Handler>>
+  /** Called by pages in browsers: answers CORS when the service is configured for it (http/cors.ts). */
+  readonly browser?: true
 }
 
 /** A prefix (ending in '/') followed by exactly one non-empty path segment, and its handlers. */
 export interface PrefixRoute {
   readonly prefix: string
   readonly methods: Readonly<Record<string, SegmentHandler>>
+  /** As Route's. */
+  readonly browser?: true
 }
 
 interface Entry {
   readonly methods: ReadonlyMap<string, SegmentHandler>
   readonly allow: { allow: string }
+  /** The route's CORS answer; undefined when CORS is off or the route is not for browsers. */
+  readonly cors: RouteCors | undefined
 }
 
 /** Where a request goes: its route (undefined: 404), the prefix route's segment, its metrics counters. */
@@ -50,30 +57,37 @@ export interface Router {
   dispatch (req: IncomingMessage, res: ServerResponse, match: Match): void
 }
 
-function entryOf (methods: Readonly<Record<string, SegmentHandler>>): Entry {
-  return { methods: new Map(Object.entries(methods)), allow: { allow: Object.keys(methods).join(', ') } }
+function entryOf (route: Pick<PrefixRoute, 'methods' | 'browser'>, cors: Cors | undefined): Entry {
+  const allow = Object.keys(route.methods).join(', ')
+  return {
+    methods: new Map(Object.entries(route.methods)),
+    allow: { allow },
+    cors: route.browser === true ? cors?.forRoute(allow) : undefined,
+  }
 }
 
 /**
  * Build the router for a set of routes.
  * @param metrics counts each route under its own label (exact path, or `prefix{key}`); any other
  *   path under `unmatched`, so random URLs cannot explode cardinality
+ * @param cors the CORS policy of the routes marked `browser`; undefined: no CORS (CORS_ORIGINS unset)
  */
 export function createRouter (
   routes: readonly (Route | PrefixRoute)[],
   replier: Replier,
   metrics: Metrics = new Metrics({ defaultMetrics: false }),
+  cors?: Cors,
 ): Router {
   const table = new Map<string, Match>()
   const prefixes: { prefix: string, entry: Entry, counters: RouteCounters }[] = []
   for (const route of routes) {
     if ('prefix' in route) {
       if (!route.prefix.endsWith('/')) throw new Error(`prefix route ${route.prefix} must end with '/'`)
-      prefixes.push({ prefix: route.prefix, entry: entryOf(route.methods), counters: metrics.counters(`${route.prefix}{key}`) })
+      prefixes.push({ prefix: route.prefix, entry: entryOf(route, cors), counters: metrics.counters(`${route.prefix}{key}`) })
       continue
     }
     if (table.has(route.path)) throw new Error(`route ${route.path} registered twice`)
-    table.set(route.path, Object.freeze({ entry: entryOf(route.methods), segment: '', counters: metrics.counters(route.path), path: route.path }))
+    table.set(route.path, Object.freeze({ entry: entryOf(route, cors), segment: '', counters: metrics.counters(route.path), path: route.path }))
   }
 
   function match (path: string): Match {
@@ -89,6 +103,11 @@ export function createRouter (
   function dispatch (req: IncomingMessage, res: ServerResponse, match: Match): void {
     const entry = match.entry
     if (entry === undefined) return replier.error(res, HTTP_ERRORS.TF_ERR_NOT_FOUND)
+    // Before the method check: a preflight is an OPTIONS, and a 405 must be readable by the page too.
+    if (entry.cors !== undefined) {
+      const origin = req.headers.origin
+      if (origin !== undefined && entry.cors.handle(req, res, origin)) return
+    }
     const handler = entry.methods.get(req.method as string)
     if (handler === undefined) return replier.error(res, HTTP_ERRORS.TF_ERR_METHOD_NOT_ALLOWED, entry.allow)
     try {
