@@ -5,6 +5,7 @@
 import { Agent, request } from 'node:http'
 import type { DataSet } from './data.js'
 import { expected, type Call } from './scenarios.js'
+import { LOCATION_HEADER, type TargetingData } from './targeting.js'
 
 /** Outcome of a sampling run. */
 export interface CheckReport {
@@ -16,9 +17,12 @@ export interface CheckReport {
 
 const MAX_REPORTED = 5
 
-function fetchOnce (agent: Agent, url: string, authorization: string | undefined): Promise<{ status: number, body: string }> {
+function fetchOnce (agent: Agent, url: string, call: Call): Promise<{ status: number, body: string }> {
+  const headers: Record<string, string> = {}
+  if (call.authorization !== undefined) headers.authorization = call.authorization
+  if (call.location !== undefined) headers[LOCATION_HEADER] = call.location
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent, headers: authorization === undefined ? {} : { authorization } }, (res) => {
+    const req = request(url, { agent, headers }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => { body += chunk })
@@ -31,11 +35,11 @@ function fetchOnce (agent: Agent, url: string, authorization: string | undefined
 }
 
 /** Check one call; records a failure in `report`. */
-export async function checkCall (data: DataSet, url: string, agent: Agent, call: Call, report: CheckReport): Promise<void> {
-  const want = expected(data, call)
+export async function checkCall (data: DataSet, url: string, agent: Agent, call: Call, report: CheckReport, targeting?: TargetingData): Promise<void> {
+  const want = expected(data, call, targeting)
   report.checked++
   try {
-    const got = await fetchOnce(agent, url, call.authorization)
+    const got = await fetchOnce(agent, url, call)
     if (got.status === want.status && got.body === want.body) return
     report.failed++
     if (report.failures.length < MAX_REPORTED) {
@@ -48,7 +52,7 @@ export async function checkCall (data: DataSet, url: string, agent: Agent, call:
 }
 
 /** Sample calls back to back (one in flight) until `stop` resolves. */
-export async function sampleWhile (data: DataSet, url: string, calls: readonly Call[], stop: Promise<unknown>, intervalMs: number): Promise<CheckReport> {
+export async function sampleWhile (data: DataSet, url: string, calls: readonly Call[], stop: Promise<unknown>, intervalMs: number, targeting?: TargetingData): Promise<CheckReport> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
   const report: CheckReport = { checked: 0, failed: 0, failures: [] }
   let done = false
@@ -57,7 +61,7 @@ export async function sampleWhile (data: DataSet, url: string, calls: readonly C
   stop.then(finish, finish)
   try {
     while (!done) {
-      await checkCall(data, url, agent, calls[Math.floor(Math.random() * calls.length)] as Call, report)
+      await checkCall(data, url, agent, calls[Math.floor(Math.random() * calls.length)] as Call, report, targeting)
       await new Promise((resolve) => setTimeout(resolve, intervalMs))
     }
   } finally {

@@ -3,7 +3,8 @@
 
 import type { Redis } from 'ioredis'
 import { caller } from '../src/core/context.js'
-import { evaluate, sortFeatures } from '../src/core/evaluate.js'
+import { evaluate, sortFeatures, type Inputs } from '../src/core/evaluate.js'
+import type { TargetingData } from './targeting.js'
 
 /** Shape of the data set; the defaults are those of issue 3. */
 export interface DataSetOptions {
@@ -81,12 +82,23 @@ export function generateData (options: DataSetOptions = DEFAULT_DATA): DataSet {
 }
 
 /** The body the service must answer for a user index, or for an anonymous caller (undefined). */
-export function expectedBody (data: DataSet, userIndex: number | undefined): string {
+export function expectedBody (data: DataSet, userIndex: number | undefined, targeting?: TargetingData, location?: string): string {
   const own = userIndex === undefined ? [] : data.userFeatures[userIndex] ?? []
   // The service's own rule (core/evaluate.ts) on inputs computed here from the data set, not read back
   // from Redis: a wrong read or a wrong script shows up as a wrong answer.
-  const inputs = { global: sortFeatures([...data.global]), mine: own.filter((feature) => data.active.has(feature)) }
-  return JSON.stringify({ active_features: evaluate(inputs, caller(userIndex === undefined ? null : String(userIndex))) })
+  let inputs: Inputs = { global: sortFeatures([...data.global]), mine: own.filter((feature) => data.active.has(feature)) }
+  if (targeting !== undefined) {
+    const here = location === undefined ? [] : targeting.locations.get(location) ?? []
+    inputs = {
+      ...inputs,
+      local: here.filter((feature) => data.active.has(feature)),
+      rollouts: new Map([...targeting.parsedRollouts].filter(([feature]) => data.active.has(feature))),
+      schedules: targeting.parsedSchedules,
+      now: Date.now(),
+    }
+  }
+  // User i's id is String(i + 1) (loadData), which is what a rollout hashes.
+  return JSON.stringify({ active_features: evaluate(inputs, caller(userIndex === undefined ? null : String(userIndex + 1), location)) })
 }
 
 const BATCH = 10_000 // commands per pipeline: big enough to amortise round trips, small enough for memory

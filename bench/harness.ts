@@ -11,7 +11,8 @@ import { runAutocannon } from './generators/autocannon.js'
 import type { Generator, LoadResult } from './generators/load.js'
 import { runWrk } from './generators/wrk.js'
 import { liveBaselines, rssMb, startBaseline, type Baseline } from './processes.js'
-import { buildScenario, type ScenarioName } from './scenarios.js'
+import { buildScenario, SCENARIO_NAMES, type ScenarioName } from './scenarios.js'
+import { LOCATION_HEADER, loadTargeting, unloadTargeting } from './targeting.js'
 
 /** Every knob of a run; bench/README.md explains each. */
 export interface BenchOptions {
@@ -37,7 +38,7 @@ export interface BenchOptions {
 
 export const DEFAULT_OPTIONS: Omit<BenchOptions, 'progress'> = Object.freeze({
   generator: 'autocannon' as const,
-  scenarios: ['anonymous', 'bearer', 'basic', 'unknown', 'mix'] as ScenarioName[],
+  scenarios: SCENARIO_NAMES,
   users: DEFAULT_DATA.users,
   workers: availableParallelism(),
   connections: 50,
@@ -121,6 +122,8 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
       REDIS_USERS_URL: usersRedis.url,
       REDIS_FEATURES_URL: featuresRedis.url,
       REDIS_CLIENT_CACHE_ENTRIES: String(options.cacheEntries),
+      // Read by the targeting scenario only; the others send no such header (one header lookup).
+      LOCATION_HEADER,
       NODE_OPTIONS: options.serviceNodeOptions,
     }, options.workers)
     const serviceUrl = `${service.url}/features`
@@ -131,27 +134,38 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
       const scenario = buildScenario(name, data)
       const run = (url: string, durationS: number): Promise<LoadResult> =>
         generator({ url, connections: options.connections, durationS, calls: scenario.calls })
-      log(`${name}: warm-up`)
-      await run(baseline.url, options.warmupS)
-      await run(serviceUrl, options.warmupS)
-      const report: ScenarioReport = {
-        name, description: scenario.description, baseline: [], service: [], check: { checked: 0, failed: 0, failures: [] }, serviceRssMb: [],
+      // The targeting keys exist only while their scenario runs: the others measure the plain data.
+      const targeting = scenario.targeting
+      const admin = targeting === undefined ? undefined : featuresRedis.client()
+      if (targeting !== undefined && admin !== undefined) await loadTargeting(targeting, admin)
+      try {
+        log(`${name}: warm-up`)
+        await run(baseline.url, options.warmupS)
+        await run(serviceUrl, options.warmupS)
+        const report: ScenarioReport = {
+          name, description: scenario.description, baseline: [], service: [], check: { checked: 0, failed: 0, failures: [] }, serviceRssMb: [],
+        }
+        for (let round = 1; round <= options.rounds; round++) {
+          const b = await run(baseline.url, options.durationS)
+          report.baseline.push({ ...b, round })
+          const load = run(serviceUrl, options.durationS)
+          const check = await sampleWhile(data, serviceUrl, scenario.calls, load, options.checkIntervalMs, scenario.targeting)
+          const s = await load
+          report.service.push({ ...s, round })
+          report.check.checked += check.checked
+          report.check.failed += check.failed
+          report.check.failures.push(...check.failures.slice(0, 5 - report.check.failures.length))
+          log(`${name} round ${round}: baseline ${b.rps.toFixed(0)} req/s, service ${s.rps.toFixed(0)} req/s ` +
+            `(${(s.rps / b.rps * 100).toFixed(1)}%), p99 ${s.p99} ms, checked ${check.checked}, wrong ${check.failed}`)
+        }
+        report.serviceRssMb.push(...servicePids.map(rssMb))
+        scenarios.push(report)
+      } finally {
+        if (targeting !== undefined && admin !== undefined) {
+          await unloadTargeting(targeting, admin)
+          admin.disconnect()
+        }
       }
-      for (let round = 1; round <= options.rounds; round++) {
-        const b = await run(baseline.url, options.durationS)
-        report.baseline.push({ ...b, round })
-        const load = run(serviceUrl, options.durationS)
-        const check = await sampleWhile(data, serviceUrl, scenario.calls, load, options.checkIntervalMs)
-        const s = await load
-        report.service.push({ ...s, round })
-        report.check.checked += check.checked
-        report.check.failed += check.failed
-        report.check.failures.push(...check.failures.slice(0, 5 - report.check.failures.length))
-        log(`${name} round ${round}: baseline ${b.rps.toFixed(0)} req/s, service ${s.rps.toFixed(0)} req/s ` +
-          `(${(s.rps / b.rps * 100).toFixed(1)}%), p99 ${s.p99} ms, checked ${check.checked}, wrong ${check.failed}`)
-      }
-      report.serviceRssMb.push(...servicePids.map(rssMb))
-      scenarios.push(report)
     }
     return {
       date: new Date().toISOString(),

@@ -3,12 +3,15 @@
 
 import { HTTP_ERRORS } from '../src/errors.js'
 import { expectedBody, type DataSet } from './data.js'
+import { generateTargeting, locationName, type TargetingData } from './targeting.js'
 
 /** One request of a scenario: its Authorization header (undefined: none) and the caller behind it. */
 export interface Call {
   readonly authorization: string | undefined
   /** 'anonymous', a user index into the data set, or 'unknown' (a token nobody has). */
   readonly caller: 'anonymous' | 'unknown' | number
+  /** The location header's value (LOCATION_HEADER), if the call sends one. */
+  readonly location?: string
 }
 
 /** A named request mix. */
@@ -17,6 +20,8 @@ export interface Scenario {
   readonly description: string
   /** Every Authorization value the scenario may send, with its caller; one is drawn per request. */
   readonly calls: readonly Call[]
+  /** Targeting data the scenario writes before it runs and removes after (the targeting scenario). */
+  readonly targeting?: TargetingData
 }
 
 const ANONYMOUS: Call = Object.freeze({ authorization: undefined, caller: 'anonymous' })
@@ -42,7 +47,7 @@ function spread (from: readonly Call[], count: number): Call[] {
 }
 
 /** Names of all scenarios, in the order they run. */
-export const SCENARIO_NAMES = ['anonymous', 'bearer', 'basic', 'unknown', 'mix'] as const
+export const SCENARIO_NAMES = ['anonymous', 'bearer', 'basic', 'unknown', 'mix', 'targeting'] as const
 export type ScenarioName = typeof SCENARIO_NAMES[number]
 
 /** Build a scenario's call list from the data set. */
@@ -67,11 +72,16 @@ export function buildScenario (name: ScenarioName, data: DataSet): Scenario {
       ]
       return { name, description: '60% Bearer, 15% Basic, 15% anonymous, 10% unknown token', calls }
     }
+    case 'targeting': {
+      // Every user, each with a location header; 50 locations, 20 schedules, 10 rollouts in the data.
+      const calls = bearer(data).map((call, i) => ({ ...call, location: locationName(i) }))
+      return { name, description: 'bearer with a location header; 50 location sets, 20 schedules (10 open), 10 rollouts', calls, targeting: generateTargeting(data) }
+    }
   }
 }
 
 /** The status and body the service owes for a call. */
-export function expected (data: DataSet, call: Call): { status: number, body: string } {
+export function expected (data: DataSet, call: Call, targeting?: TargetingData): { status: number, body: string } {
   if (call.caller === 'unknown') return { status: 401, body: HTTP_ERRORS.TF_ERR_UNAUTHORIZED.body.toString() }
-  return { status: 200, body: expectedBody(data, call.caller === 'anonymous' ? undefined : call.caller) }
+  return { status: 200, body: expectedBody(data, call.caller === 'anonymous' ? undefined : call.caller, targeting, call.location) }
 }

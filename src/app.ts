@@ -2,7 +2,7 @@
 
 import type { Server } from 'node:http'
 import type { Logger } from 'pino'
-import type { Config } from './config/config.js'
+import { DEFAULTS, type Config } from './config/config.js'
 import { featuresRoute } from './routes/features.js'
 import { healthRoutes } from './routes/health.js'
 import { readinessProbe } from './store/readiness.js'
@@ -13,6 +13,7 @@ import { ofrepRoutes } from './routes/ofrep/ofrep.js'
 import { Replier } from './http/reply.js'
 import { createRouter } from './http/router.js'
 import { createListener } from './http/server.js'
+import { Cors } from './http/cors.js'
 import { Drain } from './http/drain.js'
 import type { FeatureStore } from './store/index.js'
 import { locator } from './http/identify.js'
@@ -46,6 +47,7 @@ export function createServer (config: Config, store: FeatureStore, log: Logger, 
     // clusterMetrics is set only by our primary, which always forks with an IPC channel.
     metricsRoute(metrics.registry.contentType, config.clusterMetrics ? askPrimary() : async () => ({ value: await metrics.registry.metrics(), at: Date.now() }), replier),
   ]
-  const router = createRouter(routes, replier, metrics)
+  const cors = config.corsOrigins === undefined ? undefined : new Cors(config.corsOrigins, DEFAULTS.corsMaxAgeSeconds, replier)
+  const router = createRouter(routes, replier, metrics, cors)
   return createListener(config, { router, replier, metrics, drain, accessLog, unmatched: metrics.unmatched })
 }

@@ -46,6 +46,10 @@ export const HTTP_ERRORS = Object.freeze({
     'The token contains control characters'),
   TF_ERR_NOT_FOUND: def('TF_ERR_NOT_FOUND', 404, 'url_not_found_error', 'URL not found'),
   TF_ERR_METHOD_NOT_ALLOWED: def('TF_ERR_METHOD_NOT_ALLOWED', 405, 'method_not_allowed', 'Method not allowed'),
+  // A browser's CORS preflight from an origin CORS_ORIGINS does not list (src/http/cors.ts). The browser
+  // itself never shows this body to the page; it is for people reading the network panel or curl.
+  TF_ERR_CORS_ORIGIN: def('TF_ERR_CORS_ORIGIN', 403, 'cors_origin_not_allowed',
+    'Cross-origin requests from this origin are not allowed'),
   TF_ERR_BAD_REQUEST: def('TF_ERR_BAD_REQUEST', 400, 'bad_request', 'Malformed HTTP request'),
   TF_ERR_MISSING_HOST: def('TF_ERR_MISSING_HOST', 400, 'bad_request', 'An HTTP/1.1 request must have a Host header'),
   TF_ERR_EXPECTATION_FAILED: def('TF_ERR_EXPECTATION_FAILED', 417, 'expectation_failed',

@@ -13,3 +13,11 @@ if (match === null || Number(match[1]) * 100 + Number(match[2]) < 602) {
   console.error(`tideflags tests need Redis >= 6.2; found: ${version.trim()}`)
   process.exit(1)
 }
+
+// The schedule-clock test runs the service with its clock moved by libfaketime (LD_PRELOAD).
+try {
+  execFileSync('faketime', ['-f', '+0s', 'true'])
+} catch {
+  console.error('tideflags tests need libfaketime for the schedule clock tests: apt-get install faketime (or see README "Tests")')
+  process.exit(1)
+}

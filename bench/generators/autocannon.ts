@@ -3,20 +3,26 @@
 
 import autocannon from 'autocannon'
 import type { Call } from '../scenarios.js'
+import { LOCATION_HEADER } from '../targeting.js'
 import type { Generator, LoadResult } from './load.js'
 
 // A fixed request is built once by autocannon; only a real mix pays for a per-request rebuild.
 function requestOptions (calls: readonly Call[]): Partial<autocannon.Options> {
   const only = calls.length === 1 ? calls[0] : undefined
-  if (only !== undefined) return { headers: only.authorization === undefined ? {} : { authorization: only.authorization } }
+  if (only !== undefined) return { headers: headersOf(only) }
+  const prebuilt = calls.map(headersOf)
   return {
     requests: [{
-      setupRequest: (request: autocannon.Request) => {
-        const authorization = calls[Math.floor(Math.random() * calls.length)]?.authorization
-        return { ...request, headers: authorization === undefined ? {} : { authorization } }
-      },
+      setupRequest: (request: autocannon.Request) => ({ ...request, headers: prebuilt[Math.floor(Math.random() * prebuilt.length)] }),
     }],
   }
+}
+
+function headersOf (call: Call): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (call.authorization !== undefined) headers.authorization = call.authorization
+  if (call.location !== undefined) headers[LOCATION_HEADER] = call.location
+  return headers
 }
 
 /** Run autocannon against a target. */

@@ -25,11 +25,12 @@ export function hasWrk (): boolean {
 export const runWrk: Generator = async (options) => {
   const dir = mkdtempSync(join(tmpdir(), 'tideflags-wrk-'))
   try {
-    const onlyAnonymous = options.calls.every((call) => call.authorization === undefined)
+    const onlyAnonymous = options.calls.every((call) => call.authorization === undefined && call.location === undefined)
     let headersFile = ''
     if (!onlyAnonymous) {
       headersFile = join(dir, 'headers.txt')
-      writeFileSync(headersFile, options.calls.map((call) => call.authorization ?? '').join('\n') + '\n')
+      // One line per call: the Authorization value, then a tab and the location when there is one.
+      writeFileSync(headersFile, options.calls.map((call) => (call.authorization ?? '') + (call.location === undefined ? '' : '\t' + call.location)).join('\n') + '\n')
     }
     // bash's `times` reports the CPU its children used: wrk's own share, measured by the kernel.
     const args = ['-t1', `-c${options.connections}`, `-d${options.durationS}s`, '-s', SCRIPT, options.url]

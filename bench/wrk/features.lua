@@ -1,12 +1,20 @@
 -- wrk script of the tideflags benchmark. One Authorization value per line in the file named by
--- TF_WRK_HEADERS (an empty line: no header); each request draws one at random, so a run spreads over
--- every user. done() prints one JSON line (prefix TFJSON) the harness parses: wrk's text report lacks
+-- TF_WRK_HEADERS (an empty line: no header), optionally followed by a tab and an X-Location value;
+-- each request draws one at random, so a run spreads over every user. done() prints one JSON line (prefix TFJSON) the harness parses: wrk's text report lacks
 -- p99.9 and rounds latencies.
 
 local file = os.getenv("TF_WRK_HEADERS")
 local headers = {}
 if file and file ~= "" then
-  for line in io.lines(file) do headers[#headers + 1] = line end
+  for line in io.lines(file) do
+    -- Built once here, not per request: wrk's own CPU is part of what the run measures.
+    local auth, location = line:match("^([^\t]*)\t(.*)$")
+    if auth == nil then auth = line end
+    local h = {}
+    if auth ~= "" then h.Authorization = auth end
+    if location ~= nil then h["X-Location"] = location end
+    headers[#headers + 1] = h
+  end
 end
 
 -- Defined only when there are headers to draw: without request(), wrk sends one prebuilt request,
@@ -15,9 +23,7 @@ if #headers > 0 then
   local path = "/features"
   math.randomseed(os.time())
   function request()
-    local auth = headers[math.random(#headers)]
-    if auth == "" then return wrk.format("GET", path) end
-    return wrk.format("GET", path, { Authorization = auth })
+    return wrk.format("GET", path, headers[math.random(#headers)])
   end
 end
 

@@ -55,7 +55,7 @@ export function createAdminServer (config: Config & { admin: AdminConfig }, stor
     auditRoute(store, routing),
   ]
   const unmatched = metrics.counters(ADMIN_UNMATCHED)
-  const router = createRouter(routes, replier, metrics, unmatched)
+  const router = createRouter(routes, replier, metrics, undefined, unmatched)
 
   const signIn: Dispatch = (req, res, match) => {
     if (!match.path.startsWith('/admin/')) return router.dispatch(req, res, match)

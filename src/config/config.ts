@@ -97,9 +97,17 @@ export interface Config {
   readonly maxOfrepFlags: number
   /** The location sources for `location:<name>` targeting. */
   readonly location: LocationConfig
+  /**
+   * Origins whose pages may call /features and OFREP from a browser (CORS_ORIGINS): `*` for any, or
+   * exact origins as browsers send them in `Origin`; undefined: no CORS headers at all.
+   */
+  readonly corsOrigins: CorsOrigins | undefined
   /** The admin listener; undefined: none (ADMIN_PORT unset). */
   readonly admin: AdminConfig | undefined
 }
+
+/** `*`, or a frozen list of exact origins (`scheme://host[:port]`, as a browser serialises them). */
+export type CorsOrigins = '*' | readonly string[]
 
 export type { LogLevel } from './defaults.js'
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -156,6 +164,7 @@ export function loadConfig (env: Env = process.env): Config {
     maxAnswerFeatures: integer(env, 'MAX_ANSWER_FEATURES', DEFAULTS.maxAnswerFeatures, 1, 10_000_000),
     maxOfrepFlags: integer(env, 'MAX_OFREP_FLAGS', DEFAULTS.maxOfrepFlags, 1, 10_000_000),
     location: locationConfig(env),
+    corsOrigins: corsOrigins(env),
     admin: adminConfig(env, port),
   })
 }
@@ -206,6 +215,37 @@ function locationConfig (env: Env): LocationConfig {
     }
   }
   return Object.freeze({ header: header?.toLowerCase(), geoipFile, trusted })
+}
+
+// scheme://host[:port] in lower case: the only shape a browser puts in Origin for a page it may call
+// from. Any scheme, since hybrid apps load their pages from their own (capacitor://localhost).
+const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/
+
+function corsOrigins (env: Env): CorsOrigins | undefined {
+  const raw = optionalString(env, 'CORS_ORIGINS') ?? DEFAULTS.corsOrigins
+  if (raw === undefined) return undefined
+  if (raw.trim() === '*') return '*'
+  const origins = raw.split(',').map((origin) => origin.trim())
+  for (const origin of origins) {
+    // Origin is compared as an exact string, so a listed origin that no browser would send (a path,
+    // a trailing slash, upper case, a default port) would silently never match: refuse it here.
+    if (!isOrigin(origin)) {
+      throw new ConfigError('CORS_ORIGINS', `* alone, or comma-separated origins as browsers send them (scheme://host[:port], lower case, no path), got ${JSON.stringify(origin)}`)
+    }
+  }
+  return Object.freeze([...new Set(origins)])
+}
+
+function isOrigin (text: string): boolean {
+  if (!ORIGIN.test(text)) return false
+  if (!text.startsWith('http://') && !text.startsWith('https://')) return true
+  // For http(s) the URL parser gives the browser's own serialisation: default port dropped,
+  // IPv4 and IPv6 normalised, an out-of-range port refused.
+  try {
+    return new URL(text).origin === text
+  } catch {
+    return false
+  }
 }
 
 // An empty variable counts as unset: `PORT= npm start` is how shells unset in one command.

@@ -47,6 +47,8 @@ export const DEFAULTS = Object.freeze({
   maxOfrepFlags: 10_000,
   // no GeoIP lookup: a request's location comes from LOCATION_HEADER only (unset by default: none)
   geoip: 'off',
+  // unset: no CORS headers at all, so pages on other origins cannot call the service (src/http/cors.ts)
+  corsOrigins: undefined as string | undefined,
   // keys per worker remembered as already logged for a refusal (src/store/limits.ts); internal
   reportedKeys: 10_000,
   // the admin API (ADMIN_PORT) listens on loopback unless ADMIN_HOST says otherwise: it changes data
@@ -69,6 +71,10 @@ export const DEFAULTS = Object.freeze({
   maxInternedAnswers: 1_000, // distinct serialised answers per worker; data where every answer differs misses anyway
   maxBatchKeys: 128, // keys per batched call: a script runs alone on Redis's one thread (bench/README.md step 6)
   trackingHeartbeatMs: 1_000, // 1 s: a silently dead invalidation link is found within this plus the command timeout
+  // 2 h: how long a browser may reuse a CORS preflight answer; Chromium caps it at 2 h, Firefox at 24 h.
+  // Removing an origin from CORS_ORIGINS still takes effect at once: actual responses then lack the
+  // CORS headers, and the browser refuses them whatever the cached preflight said.
+  corsMaxAgeSeconds: 7_200,
   reloadPollMs: 500, // 0.5 s: the embedded store polls its file; polling sees editors' atomic renames, fs.watch can miss them
 
   // --- The admin listener (src/admin/, README "Backoffice"); internal tunables

@@ -74,16 +74,23 @@ export function evaluate (inputs: Inputs, context: RequestContext, reasons?: Map
     return mine.length === 0 ? global : withMine(global, inputs.inGlobal, mine)
   }
 
-  let rolled: string[] | undefined
-  if (rollouts !== undefined) {
-    for (const [feature, basisPoints] of rollouts) {
-      if (inRollout(feature, userId as string, basisPoints)) (rolled ??= []).push(feature)
-    }
-  }
   const now = inputs.now ?? 0
   const closed = (feature: string): boolean => {
     const schedule = schedules?.get(feature)
     return schedule !== undefined && (schedule === null || !isOpen(schedule, now))
+  }
+  const inGlobal = inputs.inGlobal ?? new Set(global)
+  let rolled: string[] | undefined
+  if (rollouts !== undefined) {
+    // A linear scan of a short list beats building a set; a long one (up to MAX_ANSWER_FEATURES) gets one.
+    const own = mine.length + local.length > SCAN_LIMIT ? new Set([...mine, ...local]) : undefined
+    for (const [feature, basisPoints] of rollouts) {
+      // The draw (one SHA-1) only where it can change the outcome: a feature that is global, the
+      // caller's own, the location's or closed gets the same value and reason whatever the draw says.
+      if (inGlobal.has(feature) || closed(feature)) continue
+      if (own === undefined ? mine.includes(feature) || local.includes(feature) : own.has(feature)) continue
+      if (inRollout(feature, userId as string, basisPoints)) (rolled ??= []).push(feature)
+    }
   }
 
   if (reasons !== undefined) {
@@ -97,7 +104,6 @@ export function evaluate (inputs: Inputs, context: RequestContext, reasons?: Map
     if (schedules !== undefined) for (const feature of reasons.keys()) if (closed(feature)) reasons.set(feature, 'DISABLED')
   }
 
-  const inGlobal = inputs.inGlobal ?? new Set(global)
   let added: Set<string> | undefined
   for (const list of [mine, local, rolled ?? NONE]) {
     for (const feature of list) if (!inGlobal.has(feature) && !closed(feature)) (added ??= new Set()).add(feature)
@@ -149,3 +155,4 @@ export function sortFeatures (features: string[]): string[] {
 }
 
 const NONE: readonly string[] = Object.freeze([])
+const SCAN_LIMIT = 16 // features: below this, Array.includes is cheaper than a Set

@@ -11,7 +11,7 @@
 //   tz           IANA zone of the weekly window (default UTC)
 // Open = inside [start, end) AND inside the weekly window, for each part that is given.
 //
-// Decisions (documented in docs/pending/rules.md):
+// Decisions (documented in docs/targeting.md, Schedules):
 // - A window with from > to crosses midnight and belongs to the day it starts:
 //   days=fri from=22:00 to=02:00 is open Fri 22:00 -> Sat 02:00.
 // - from == to is malformed (it could mean an empty window or a whole day; 00:00-24:00 says the latter).

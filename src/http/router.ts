@@ -9,6 +9,7 @@ import { HTTP_ERRORS } from '../errors.js'
 import { Metrics, type RouteCounters } from '../observability/metrics.js'
 import { pathOf, segmentAfter } from './path.js'
 import type { Replier } from './reply.js'
+import type { Cors, RouteCors } from './cors.js'
 
 /** A request handler. It may throw or reject: the router answers with the error's status. */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
@@ -25,17 +26,21 @@ export interface Route {
   readonly path: string
   /** Handlers (a Handler is one); a SegmentHandler gets an empty segment and no params here. */
   readonly methods: Readonly<Record<string, SegmentHandler>>
+  /** Called by pages in browsers: answers CORS when the service is configured for it (http/cors.ts). */
+  readonly browser?: true
 }
 
 /** A prefix (ending in '/') followed by exactly one non-empty path segment, and its handlers. */
 export interface PrefixRoute {
   readonly prefix: string
   readonly methods: Readonly<Record<string, SegmentHandler>>
+  /** As Route's. */
+  readonly browser?: true
 }
 
 /**
  * A path template whose `{name}` segments each match one non-empty segment, e.g.
- * `/admin/v1/users/{id}/features/{name}`; the template is also its metrics label.
+ * `/admin/v1/users/{id}/features/{name}`; the template is also its metrics label. Not for browsers.
  */
 export interface PatternRoute {
   readonly pattern: string
@@ -45,6 +50,8 @@ export interface PatternRoute {
 interface Entry {
   readonly methods: ReadonlyMap<string, SegmentHandler>
   readonly allow: { allow: string }
+  /** The route's CORS answer; undefined when CORS is off or the route is not for browsers. */
+  readonly cors: RouteCors | undefined
 }
 
 /** Where a request goes: its route (undefined: 404), the prefix route's segment, its metrics counters. */
@@ -93,20 +100,27 @@ function matchPattern (pattern: Pattern, parts: readonly string[]): string[] | u
   return params
 }
 
-function entryOf (methods: Readonly<Record<string, SegmentHandler>>): Entry {
-  return { methods: new Map(Object.entries(methods)), allow: { allow: Object.keys(methods).join(', ') } }
+function entryOf (route: Pick<PrefixRoute, 'methods' | 'browser'>, cors: Cors | undefined): Entry {
+  const allow = Object.keys(route.methods).join(', ')
+  return {
+    methods: new Map(Object.entries(route.methods)),
+    allow: { allow },
+    cors: route.browser === true ? cors?.forRoute(allow) : undefined,
+  }
 }
 
 /**
  * Build the router for a set of routes.
  * @param metrics counts each route under its own label (exact path, `prefix{key}`, or the pattern);
  *   any other path under `unmatched`, so random URLs cannot explode cardinality
+ * @param cors the CORS policy of the routes marked `browser`; undefined: no CORS (CORS_ORIGINS unset)
  * @param unmatched the counters of paths no route serves (the admin listener keeps its own)
  */
 export function createRouter (
   routes: readonly (Route | PrefixRoute | PatternRoute)[],
   replier: Replier,
   metrics: Metrics = new Metrics({ defaultMetrics: false }),
+  cors?: Cors,
   unmatched: RouteCounters = metrics.unmatched,
 ): Router {
   const table = new Map<string, Match>()
@@ -115,16 +129,16 @@ export function createRouter (
   for (const route of routes) {
     if ('pattern' in route) {
       const parts = route.pattern.split('/').map((part) => /^\{\w+\}$/.test(part) ? undefined : part)
-      patterns.push({ parts, entry: entryOf(route.methods), counters: metrics.counters(route.pattern) })
+      patterns.push({ parts, entry: entryOf(route, undefined), counters: metrics.counters(route.pattern) })
       continue
     }
     if ('prefix' in route) {
       if (!route.prefix.endsWith('/')) throw new Error(`prefix route ${route.prefix} must end with '/'`)
-      prefixes.push({ prefix: route.prefix, entry: entryOf(route.methods), counters: metrics.counters(`${route.prefix}{key}`) })
+      prefixes.push({ prefix: route.prefix, entry: entryOf(route, cors), counters: metrics.counters(`${route.prefix}{key}`) })
       continue
     }
     if (table.has(route.path)) throw new Error(`route ${route.path} registered twice`)
-    table.set(route.path, Object.freeze({ entry: entryOf(route.methods), segment: '', params: NO_PARAMS, counters: metrics.counters(route.path), path: route.path }))
+    table.set(route.path, Object.freeze({ entry: entryOf(route, cors), segment: '', params: NO_PARAMS, counters: metrics.counters(route.path), path: route.path }))
   }
 
   function match (path: string): Match {
@@ -147,6 +161,11 @@ export function createRouter (
   function dispatch (req: IncomingMessage, res: ServerResponse, match: Match): void {
     const entry = match.entry
     if (entry === undefined) return replier.error(res, HTTP_ERRORS.TF_ERR_NOT_FOUND)
+    // Before the method check: a preflight is an OPTIONS, and a 405 must be readable by the page too.
+    if (entry.cors !== undefined) {
+      const origin = req.headers.origin
+      if (origin !== undefined && entry.cors.handle(req, res, origin)) return
+    }
     const handler = entry.methods.get(req.method as string)
     if (handler === undefined) return replier.error(res, HTTP_ERRORS.TF_ERR_METHOD_NOT_ALLOWED, entry.allow)
     try {

@@ -37,6 +37,7 @@ export class Metrics {
   readonly #redisErrors = new Float64Array(REDIS_FAILURE_KINDS.length)
   #inFlight = 0
   #locationInvalid = 0
+  #scheduleInvalid = 0
 
   /** @param options.defaultMetrics prom-client's process metrics (default on) */
   constructor (options: { defaultMetrics?: boolean } = {}) {
@@ -89,6 +90,11 @@ export class Metrics {
     this.#locationInvalid++
   }
 
+  /** The store met a malformed schedule content for the first time (that feature is off until it is fixed). */
+  scheduleInvalid (): void {
+    this.#scheduleInvalid++
+  }
+
   /** Count a failed request's Redis failure, if it was one (the store marks them: HttpError.failure). */
   failure (err: unknown): void {
     if (!(err instanceof HttpError) || err.failure === undefined) return
@@ -132,6 +138,8 @@ export class Metrics {
         () => REDIS_FAILURE_KINDS.map((kind, i) => ({ labels: { kind }, value: this.#redisErrors[i] }))),
       metric('tideflags_location_invalid_total', 'Requests whose location header held no valid location name; answered without a location.', 'counter',
         () => [{ labels: {}, value: this.#locationInvalid }]),
+      metric('tideflags_schedule_invalid_total', 'Malformed schedule:<feature> contents met, once per distinct content per worker; each turns its feature off.', 'counter',
+        () => [{ labels: {}, value: this.#scheduleInvalid }]),
     ]
   }
 }

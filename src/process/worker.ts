@@ -22,9 +22,9 @@ import { createAdminServer } from '../admin/admin-server.js'
 /** Start serving; resolves once listening. */
 export async function runWorker (config: Config): Promise<void> {
   const log = createLogger(config, 'worker')
-  const store = createStore(config, log)
-  const drain = new Drain()
   const metrics = new Metrics() // createServer registers its routes' labels
+  const store = createStore(config, log, { scheduleInvalid: () => metrics.scheduleInvalid() })
+  const drain = new Drain()
   answerPrimaryScrapes(metrics)
   const probe = readinessProbe(store)
   const accessLog = createAccessLog(config, log)

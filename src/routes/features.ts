@@ -17,5 +17,5 @@ export function featuresRoute (store: FeatureStore, replier: Replier, locate: Lo
     if (isError(who)) return replier.error(res, who)
     sendRevalidated(req, res, answerFor(await store.featuresFor(who)))
   }
-  return { path: '/features', methods: { GET: get, HEAD: get } }
+  return { path: '/features', methods: { GET: get, HEAD: get }, browser: true }
 }

@@ -3,6 +3,7 @@
 
 import type { RequestContext } from '../core/context.js'
 import type { FlagReason } from '../core/evaluate.js'
+import { noop } from '../core/values.js'
 
 /** A source of users and features. Methods reject with HttpError (503 or 500) on store failure. */
 export interface FeatureStore {
@@ -28,3 +29,12 @@ export interface FeatureStore {
   /** Release connections, file watchers and timers. Idempotent. */
   close (): Promise<void>
 }
+
+/** What a store reports to the metrics, which it does not import (the worker wires them). */
+export interface StoreHooks {
+  /** A malformed `schedule:<feature>` content was met for the first time in this worker. */
+  readonly scheduleInvalid: () => void
+}
+
+/** Hooks that count nothing: tests and tools that keep no metrics. */
+export const NO_HOOKS: StoreHooks = Object.freeze({ scheduleInvalid: noop })

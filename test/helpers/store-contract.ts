@@ -13,6 +13,8 @@ export interface DataSet {
   user_features?: Record<string, string[]>
   locations?: Record<string, string[]>
   rollouts?: Record<string, string>
+  /** schedule:<feature> hashes: feature -> field -> value */
+  schedules?: Record<string, Record<string, string>>
 }
 
 /** Creates a store holding `data`, configured by `env` on top of the defaults; the suite closes it. */
@@ -50,6 +52,32 @@ export const TARGETING_DATA: DataSet = {
   locations: { US: ['loc1', 'a2', 'hidden'], 'EU-WEST': ['a1'] },
   // hidden and g1 are not active: a rollout reaches active features only; rbad is malformed.
   rollouts: { r0: '0', r50: '50', r100: '100', rbad: '12.345', hidden: '100', g1: '100' },
+}
+
+/**
+ * Schedules whose state does not depend on when the suite runs: open since 2000 until 2100, closed
+ * since 2001, not yet open until 2100, malformed, and a weekly window open on every day of the week.
+ * Each kind sits on a feature that reaches the answer another way: global, a user's, a location's, a rollout.
+ */
+export const SCHEDULE_DATA: DataSet = {
+  global_features: ['g_open', 'g_ended', 'g_plain'],
+  active_features: ['u_open', 'u_later', 'u_bad', 'loc_ended', 'r_ended', 'r_open', 'weekly'],
+  user_features: { 1: ['u_open', 'u_later', 'u_bad', 'weekly'] },
+  locations: { US: ['loc_ended'] },
+  rollouts: { r_ended: '100', r_open: '100' },
+  schedules: {
+    g_open: { start: '2000-01-01T00:00:00Z', end: '4102444800000' },
+    g_ended: { end: '2001-01-01T00:00:00+01:00' },
+    u_open: { start: '946684800000' },
+    u_later: { start: '2100-01-01T00:00Z' },
+    u_bad: { start: 'tomorrow' },
+    loc_ended: { start: '2000-01-01T00:00Z', end: '2001-01-01T00:00Z' },
+    r_ended: { end: '978307200000' },
+    r_open: { days: 'mon,tue,wed,thu,fri,sat,sun', tz: 'Europe/Madrid' },
+    weekly: { days: 'mon,tue,wed,thu,fri,sat,sun', from: '00:00', to: '24:00', tz: 'America/New_York' },
+    // Not a known feature: a schedule alone does not make a feature known.
+    stray: { start: '2000-01-01T00:00Z' },
+  },
 }
 
 /** Run the contract against a store factory. */
@@ -162,6 +190,32 @@ export function storeContract (t: Test, name: string, factory: StoreFactory): vo
     t.teardown(() => store.close())
     t.same(await store.featuresFor(caller('1')), ['Zeta', 'feature_1', 'feature_2', 'éclair'])
     t.same(await store.featuresFor(caller('2')), ['Zeta', 'feature_1', 'feature_2', 'feature_5', 'éclair'])
+  })
+
+  t.test(`${name}: schedules close a feature whatever put it in the answer`, async (t) => {
+    const store = await factory(SCHEDULE_DATA)
+    t.teardown(() => store.close())
+
+    t.test('an anonymous caller loses a global feature whose schedule has ended', async (t) => {
+      t.plan(2)
+      t.same(await store.featuresFor(caller(null)), ['g_open', 'g_plain'])
+      t.same(await store.featuresFor(caller(null, 'US')), ['g_open', 'g_plain'], 'a location feature with an ended schedule is off')
+    })
+
+    t.test('a user keeps open features only: open, not yet open, malformed, ended rollout, weekly', async (t) => {
+      t.plan(2)
+      t.same(await store.featuresFor(caller('1')), ['g_open', 'g_plain', 'r_open', 'u_open', 'weekly'],
+        'u_later not yet open, u_bad malformed (closed), r_ended ended though selected at 100%')
+      t.same(await store.featuresFor(caller('2', 'US')), ['g_open', 'g_plain', 'r_open'])
+    })
+
+    t.test('OFREP: a closed schedule makes a known flag DISABLED, whatever would have switched it on', async (t) => {
+      t.plan(1)
+      t.same(Array.from(await store.flagsFor(caller('1', 'US'))), [
+        ['g_ended', 'DISABLED'], ['g_open', 'STATIC'], ['g_plain', 'STATIC'], ['loc_ended', 'DISABLED'], ['r_ended', 'DISABLED'],
+        ['r_open', 'SPLIT'], ['u_bad', 'DISABLED'], ['u_later', 'DISABLED'], ['u_open', 'TARGETING_MATCH'], ['weekly', 'TARGETING_MATCH'],
+      ])
+    })
   })
 
   t.test(`${name}: targeting by location and rollout`, async (t) => {

@@ -88,7 +88,8 @@ export function ofrepRoutes (config: Config, store: FeatureStore, errors: Replie
   }
 
   return [
-    { path: '/ofrep/v1/evaluate/flags', methods: { POST: bulk } },
-    { prefix: '/ofrep/v1/evaluate/flags/', methods: { POST: single } },
+    // Both for browsers: the web provider asks for the bulk one, a page may ask for one flag.
+    { path: '/ofrep/v1/evaluate/flags', methods: { POST: bulk }, browser: true },
+    { prefix: '/ofrep/v1/evaluate/flags/', methods: { POST: single }, browser: true },
   ]
 }

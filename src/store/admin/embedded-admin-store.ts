@@ -36,7 +36,7 @@ export class EmbeddedAdminStore implements AdminStore {
   }
 
   async snapshot (userId?: string): Promise<Snapshot> {
-    const { data, raw } = this.#read()
+    const { data } = this.#read()
     const locations = new Map<string, readonly string[]>()
     for (const [name, features] of data.locations) if (features.length > 0) locations.set(name, features.slice().sort())
     return {
@@ -44,7 +44,7 @@ export class EmbeddedAdminStore implements AdminStore {
       global: new Set(data.global),
       active: data.active,
       locations: new Map([...locations].sort(([a], [b]) => a < b ? -1 : 1)),
-      schedules: new Map(Object.entries(objectAt(raw, 'schedules') as Record<string, ScheduleFields>)),
+      schedules: new Map(Array.from(data.schedules, ([feature, pairs]) => [feature, fieldsOf(pairs)])),
       rollout: data.rollouts,
       user: userId === undefined ? undefined : (data.userFeatures.get(userId) ?? []).slice().sort(),
     }
@@ -63,7 +63,7 @@ export class EmbeddedAdminStore implements AdminStore {
   async write (change: Change, actor: string): Promise<WriteResult> {
     return await withFileLock(this.#file, async () => {
       const { data, raw } = this.#read()
-      const before = valueOf(data, raw, change)
+      const before = valueOf(data, change)
       const after = afterOf(change)
       if (JSON.stringify(before) === JSON.stringify(after)) return { changed: false, before, after: before }
       apply(raw, change)
@@ -116,15 +116,22 @@ export class EmbeddedAdminStore implements AdminStore {
 }
 
 /** The value a change would replace, read from the file. */
-function valueOf (data: EmbeddedData, raw: Raw, change: Change): AuditValue {
+function valueOf (data: EmbeddedData, change: Change): AuditValue {
   switch (change.kind) {
     case 'member': return members(data, change.set).includes(change.feature)
     case 'rollout': return data.rollouts.get(change.feature) ?? null
     case 'schedule': {
-      const fields = own(objectAt(raw, 'schedules'), change.feature) as ScheduleFields | undefined
-      return fields === undefined ? null : sortedFields(fields)
+      const pairs = data.schedules.get(change.feature)
+      return pairs === undefined ? null : sortedFields(fieldsOf(pairs))
     }
   }
+}
+
+/** A schedule's fields from the loader's field, value, ... pairs (numbers in the file read as text). */
+function fieldsOf (pairs: readonly string[]): ScheduleFields {
+  const fields: Record<string, string> = {}
+  for (let i = 0; i + 1 < pairs.length; i += 2) Object.defineProperty(fields, pairs[i] as string, { value: pairs[i + 1], enumerable: true })
+  return fields
 }
 
 function members (data: EmbeddedData, set: SetRef): readonly string[] {

@@ -4,13 +4,14 @@
 // File format (mirrors the Redis keys):
 //   { "global_features": [..], "active_features": [..],
 //     "tokens": { "<token>": "<user_id>" }, "user_features": { "<user_id>": [..] },
-//     "locations": { "<name>": [..] }, "rollouts": { "<feature>": "<percent>" } }
-// locations and rollouts mirror the location:<name> sets and the rollout hash: a percent is text (or a
-// JSON number) with the hash's semantics, so a malformed one selects nobody, as it would on Redis.
+//     "locations": { "<name>": [..] }, "rollouts": { "<feature>": "<percent>" },
+//     "schedules": { "<feature>": { "start": "..", "days": "..", ... } } }
+// locations, rollouts and schedules mirror the location:<name> sets, the rollout hash and the
+// schedule:<feature> hashes: values are text (or JSON numbers) with the hashes' semantics, so a
+// malformed percent selects nobody and a malformed schedule turns its feature off, as on Redis. Only
+// the shape is checked here; the content is the rule's to judge, the same way for both stores.
 // Written by the admin API too (src/store/admin/embedded-admin-store.ts), which also keeps
-//   "schedules": { "<feature>": { "<field>": "<value>" } }  (the schedule:<feature> hashes) and
-//   "audit": [ {entry}, ... ]  (the audit trail, oldest first, capped)
-// here only checked for their shape; the admin store reads them from `raw`.
+//   "audit": [ {entry}, ... ]  (the audit trail, oldest first, capped), here only checked for its shape.
 
 import { readFileSync } from 'node:fs'
 import { isObject } from '../../core/values.js'
@@ -29,6 +30,8 @@ export interface EmbeddedData {
   readonly locations: ReadonlyMap<string, readonly string[]>
   /** The rollout hash: feature -> percent as text, unparsed (the store parses the active ones once). */
   readonly rollouts: ReadonlyMap<string, string>
+  /** The schedule:<feature> hashes: feature -> field, value, field, value, ... as text, unparsed. */
+  readonly schedules: ReadonlyMap<string, readonly string[]>
 }
 
 const KEYS = ['global_features', 'active_features', 'tokens', 'user_features', 'locations', 'rollouts', 'schedules', 'audit']
@@ -89,16 +92,23 @@ export function readDataFile (file: string): { readonly data: EmbeddedData, read
     }
     rollouts.set(feature, String(percent))
   }
+  const schedules = new Map<string, readonly string[]>()
   for (const [feature, fields] of objectEntries(file, raw.schedules ?? {}, 'schedules')) {
+    const pairs: string[] = []
     for (const [field, value] of objectEntries(file, fields, `schedules["${feature}"]`)) {
-      if (typeof value !== 'string') throw new DataFileError(file, `schedules["${feature}"].${field}: expected a string`)
+      if (typeof value !== 'string' && typeof value !== 'number') {
+        throw new DataFileError(file, `schedules["${feature}"].${field}: expected text or a number`)
+      }
+      pairs.push(field, String(value))
     }
+    // Redis cannot hold an empty hash: an empty object is no schedule, as HDEL of the last field leaves none.
+    if (pairs.length > 0) schedules.set(feature, pairs)
   }
   const audit = raw.audit ?? []
   if (!Array.isArray(audit) || !audit.every((entry) => isObject(entry) && typeof entry.id === 'string')) {
     throw new DataFileError(file, 'audit: expected an array of entries, each with an "id"')
   }
-  return { data: { global: unique(global), active: new Set(active), tokens, userFeatures, locations, rollouts }, raw }
+  return { data: { global: unique(global), active: new Set(active), tokens, userFeatures, locations, rollouts, schedules }, raw }
 }
 
 function unique (list: string[]): string[] {

@@ -1,6 +1,7 @@
 // The development store: the Redis data model held in process, loaded from a JSON file, so the
 // service runs with no Redis at all. Read-only; reloads when the file changes. Same semantics as
-// Redis through src/core/evaluate.ts. Not for production: each worker holds its own copy.
+// Redis through src/core/evaluate.ts; the schedule clock is this machine's (Redis's TIME there). Not for
+// production: each worker holds its own copy.
 // The file itself: data-file.ts.
 
 import { unwatchFile, watchFile, type Stats } from 'node:fs'
@@ -9,14 +10,18 @@ import { DEFAULTS } from '../../config/config.js'
 import type { RequestContext } from '../../core/context.js'
 import { evaluate, flagReasons, sortFeatures, type FlagReason, type Inputs } from '../../core/evaluate.js'
 import { OFREP_KEY, Refusals, type AnswerLimits } from '../limits.js'
-import type { FeatureStore } from '../store.js'
+import { NO_HOOKS, type FeatureStore, type StoreHooks } from '../store.js'
 import { loadDataFile, type EmbeddedData } from './data-file.js'
 import { Rollouts } from '../rollouts.js'
 import type { BasisPoints } from '../../core/rollout.js'
+import type { Schedule } from '../../core/schedule.js'
+import { Schedules, type RawSchedule } from '../schedules.js'
 
-/** The file's data as the rule reads it: names checked, the active rollouts parsed once per load. */
+/** The file's data as the rule reads it: names checked, the active rollouts and the schedules parsed once per load. */
 interface Loaded extends EmbeddedData {
   readonly activeRollouts: ReadonlyMap<string, BasisPoints>
+  /** The schedules of known features (global ∪ active), as the Redis scripts read them; undefined: none. */
+  readonly parsedSchedules: ReadonlyMap<string, Schedule | null> | undefined
 }
 
 
@@ -29,6 +34,7 @@ export class EmbeddedStore implements FeatureStore {
   readonly #limits: AnswerLimits
   readonly #refusals: Refusals
   readonly #rollouts: Rollouts
+  readonly #schedules: Schedules
   readonly #onChange: (current: Stats, previous: Stats) => void
   #closed = false
 
@@ -36,12 +42,13 @@ export class EmbeddedStore implements FeatureStore {
    * @param limits the same answer limits as the Redis store applies (config)
    * @throws DataFileError when the file is missing or invalid
    */
-  constructor (file: string, log: Logger, limits: AnswerLimits = DEFAULTS) {
+  constructor (file: string, log: Logger, limits: AnswerLimits = DEFAULTS, hooks: StoreHooks = NO_HOOKS) {
     this.file = file
     this.#log = log
     this.#limits = limits
     this.#refusals = new Refusals(log)
     this.#rollouts = new Rollouts(log)
+    this.#schedules = new Schedules(log, hooks.scheduleInvalid)
     this.#onChange = (current, previous) => {
       if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size) this.reload()
     }
@@ -79,7 +86,7 @@ export class EmbeddedStore implements FeatureStore {
     if (mine !== undefined) this.#bound(`features:user:${userId as string}`, data, mine, limit)
     if (here !== undefined) this.#bound(`location:${location as string}`, data, here, limit)
     if (userId !== null && data.rollouts.size > limit) throw this.#refusals.tooLarge('rollout', data.rollouts.size, limit)
-    const answer = evaluate(inputs(data, mine, here), context)
+    const answer = evaluate(inputs(data, mine, here, Date.now()), context)
     // As the Redis store: the sets and the rollout together are bounded on the answer itself.
     if (answer.length > limit) throw this.#refusals.tooLarge(slotKey(userId, location), answer.length, limit)
     return answer
@@ -100,7 +107,7 @@ export class EmbeddedStore implements FeatureStore {
     if (bound > limit) throw this.#refusals.tooLarge(OFREP_KEY, bound, limit)
     if (userId !== null && data.rollouts.size > limit) throw this.#refusals.tooLarge(OFREP_KEY, data.rollouts.size, limit)
     return flagReasons(inputs(data, userId === null ? undefined : data.userFeatures.get(userId) ?? [],
-      location === undefined ? undefined : data.locations.get(location) ?? []), context)
+      location === undefined ? undefined : data.locations.get(location) ?? [], Date.now()), context)
   }
 
   /**
@@ -120,14 +127,22 @@ export class EmbeddedStore implements FeatureStore {
     // The pairs the script would return: the rollout hash's fields that are active.
     const pairs: string[] = []
     for (const [feature, percent] of data.rollouts) if (active.has(feature)) pairs.push(feature, percent)
+    const global = sortFeatures(this.#refusals.decodable('global_features', data.global as string[]).slice())
+    // Parsed at load, not per request: only known features' schedules can bear on an answer.
+    const raw: RawSchedule[] = []
+    for (const [feature, fields] of data.schedules) {
+      if (active.has(feature) || global.includes(feature)) raw.push({ feature, pairs: fields })
+    }
     return {
-      global: sortFeatures(this.#refusals.decodable('global_features', data.global as string[]).slice()),
+      global,
       active,
       tokens: data.tokens,
       userFeatures,
       locations,
       rollouts: data.rollouts,
       activeRollouts: this.#rollouts.parse(pairs),
+      schedules: data.schedules,
+      parsedSchedules: raw.length === 0 ? undefined : this.#schedules.parse(raw),
     }
   }
 
@@ -142,8 +157,10 @@ export class EmbeddedStore implements FeatureStore {
  * The rule's inputs for one caller, as the Redis store reads them (its script intersects the user's
  * set with the active one): the decision itself is core/evaluate.ts, for both stores.
  */
-function inputs (data: Loaded, own: readonly string[] | undefined, here?: readonly string[]): Inputs {
+function inputs (data: Loaded, own: readonly string[] | undefined, here: readonly string[] | undefined, now: number): Inputs {
   return {
+    schedules: data.parsedSchedules,
+    now,
     global: data.global,
     active: data.active,
     mine: own === undefined ? [] : own.filter((feature) => data.active.has(feature)),

@@ -1,9 +1,11 @@
 // The production store: two Redis instances in the layout existing data and backoffice scripts use.
 //   users Redis:    token:<token> -> <user_id>
 //   features Redis: global_features (set), active_features (set), features:user:<id> (set),
-//                   location:<name> (set), rollout (hash: feature -> percent)
+//                   location:<name> (set), rollout (hash: feature -> percent),
+//                   schedule:<feature> (hash: start, end, days, from, to, tz)
 // The hot reads are batched per event-loop turn (batch.ts): one command per turn on each side (an
-// MGET of the tokens, a script call for the answers), whatever the number of requests; ioredis
+// MGET of the tokens, a script call for the answers, anonymous callers included: a schedule may close
+// a global feature), whatever the number of requests; ioredis
 // auto-pipelining batches the other commands.
 
 import { readFileSync } from 'node:fs'
@@ -13,7 +15,9 @@ import type { Config } from '../../config/config.js'
 import { caller, type RequestContext } from '../../core/context.js'
 import { evaluate, flagReasons, sortFeatures, type FlagReason } from '../../core/evaluate.js'
 import { Rollouts } from '../rollouts.js'
-import type { FeatureStore } from '../store.js'
+import { Schedules, type RawSchedule } from '../schedules.js'
+import type { Schedule } from '../../core/schedule.js'
+import { NO_HOOKS, type FeatureStore, type StoreHooks } from '../store.js'
 import { Batch } from './batch.js'
 import { OFREP_KEY, Refusals } from '../limits.js'
 import { TrackedCache, Tracker } from './tracking.js'
@@ -22,22 +26,23 @@ import { DEFAULTS } from '../../config/defaults.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** src/store/redis/scripts/answers.lua: global_features, the active rollouts, then each set's active features, atomically. */
-    tideflagsAnswers (numKeys: number, ...keysThenArgs: string[]): Result<Array<string[] | Error>, Context>
+    /** src/store/redis/scripts/answers.lua: global_features, the active rollouts, the schedules and TIME, then each set's active features, atomically. */
+    tideflagsAnswers (numKeys: number, ...keysThenArgs: string[]): Result<Array<Array<string | ScheduleReply> | Error>, Context>
     /** src/store/redis/scripts/tokens.lua: the user id (or null) of each token key. */
     tideflagsTokens (numKeys: number, ...keys: string[]): Result<Array<string | null | Error>, Context>
     /** src/store/redis/scripts/flags.lua: global, active, the user's and the location's active features, the active rollouts, atomically. */
-    tideflagsFlags (globalKey: string, activeKey: string, userKey: string, rolloutKey: string, locationKey: string, known: '0' | '1', limit: string, located: '0' | '1'): Result<[string[], string[], string[], string[], string[]], Context>
+    tideflagsFlags (globalKey: string, activeKey: string, userKey: string, rolloutKey: string, locationKey: string, known: '0' | '1', limit: string, located: '0' | '1'): Result<[string[], string[], string[], string[], string[], Array<string | ScheduleReply>], Context>
   }
 }
 
 // Read once at startup; ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT (a restarted Redis).
 const script = (name: string): string => readFileSync(new URL(`./scripts/${name}`, import.meta.url), 'utf8')
-// rollouts.lua defines a function both answer scripts call; a Redis script cannot include another.
-const ROLLOUTS_LUA = script('rollouts.lua')
-const ANSWERS_LUA = ROLLOUTS_LUA + script('answers.lua')
+// rollouts.lua and schedules.lua define functions both answer scripts call; a Redis script cannot
+// include another.
+const SHARED_LUA = script('rollouts.lua') + script('schedules.lua')
+const ANSWERS_LUA = SHARED_LUA + script('answers.lua')
 const TOKENS_LUA = script('tokens.lua')
-const FLAGS_LUA = ROLLOUTS_LUA + script('flags.lua')
+const FLAGS_LUA = SHARED_LUA + script('flags.lua')
 
 export const GLOBAL_KEY = 'global_features'
 export const ACTIVE_KEY = 'active_features'
@@ -45,6 +50,7 @@ export const TOKEN_PREFIX = 'token:'
 export const USER_PREFIX = 'features:user:'
 export const LOCATION_PREFIX = 'location:'
 export const ROLLOUT_KEY = 'rollout'
+export const SCHEDULE_PREFIX = 'schedule:'
 // Batch slot of a user with a location: location:<name>|features:user:<id>. A location name holds no
 // `|` (src/location/location.ts), so the first `|` ends it whatever the user id holds.
 const SLOT_SEPARATOR = '|'
@@ -55,7 +61,7 @@ const SLOT_SEPARATOR = '|'
 export const MAX_BATCH_KEYS = DEFAULTS.maxBatchKeys
 
 // The commands the batches send (ioredis names a script command by its defineCommand name).
-const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'mget', 'smembers'] as const
+const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'mget'] as const
 
 
 // The error reply answers.lua and flags.lua give in place of an answer past the limit: 'TOOLARGE <bound>'.
@@ -107,18 +113,20 @@ export class RedisStore implements FeatureStore {
   #closed = false
   readonly #refusals: Refusals
   readonly #rollouts: Rollouts
+  readonly #schedules: Schedules
   // The limits as script arguments, made once.
   readonly #maxAnswer: number
   readonly #maxAnswerArg: string
   readonly #maxFlags: number
   readonly #maxFlagsArg: string
 
-  constructor (config: Config & { store: { kind: 'redis' } }, log: Logger) {
+  constructor (config: Config & { store: { kind: 'redis' } }, log: Logger, hooks: StoreHooks = NO_HOOKS) {
     this.#log = log
     this.#maxPending = config.redisMaxPending
     this.#maxInterned = config.clientCacheEntries
     this.#refusals = new Refusals(log)
     this.#rollouts = new Rollouts(log)
+    this.#schedules = new Schedules(log, hooks.scheduleInvalid)
     this.#maxAnswer = config.maxAnswerFeatures
     this.#maxAnswerArg = String(config.maxAnswerFeatures)
     this.#maxFlags = config.maxOfrepFlags
@@ -135,17 +143,19 @@ export class RedisStore implements FeatureStore {
     this.#answerBatch = new Batch((keys) => this.#readAnswers(keys), MAX_BATCH_KEYS)
     if (config.clientCacheEntries > 0) {
       const tokens = new TrackedCache<string | null>(config.clientCacheEntries)
-      // global and active features and the rollout are inputs of every user's answer: a change to any
-      // drops them all. Answers of callers with a location are never cached (featuresFor).
-      const answers = new TrackedCache<readonly string[]>(config.clientCacheEntries, [GLOBAL_KEY, ACTIVE_KEY, ROLLOUT_KEY])
+      // global and active features, the rollout and any schedule are inputs of every user's answer: a
+      // change to any drops them all. Answers of callers with a location are never cached (featuresFor),
+      // nor answers read while a schedule applied (#readAnswers): they change with the clock.
+      const answers = new TrackedCache<readonly string[]>(config.clientCacheEntries, [GLOBAL_KEY, ACTIVE_KEY, ROLLOUT_KEY], [SCHEDULE_PREFIX])
       this.#tokens = tokens
       this.#answers = answers
       const { usersUrl, featuresUrl } = config.store
+      const broadcast = [SCHEDULE_PREFIX]
       if (this.users === this.features) {
-        this.#trackers.push(new Tracker(this.features, featuresUrl, clientOptions(config, 'features'), [tokens, answers] as TrackedCache<unknown>[], log))
+        this.#trackers.push(new Tracker(this.features, featuresUrl, clientOptions(config, 'features'), [tokens, answers] as TrackedCache<unknown>[], log, broadcast))
       } else {
         this.#trackers.push(new Tracker(this.users, usersUrl, clientOptions(config, 'users'), [tokens] as TrackedCache<unknown>[], log))
-        this.#trackers.push(new Tracker(this.features, featuresUrl, clientOptions(config, 'features'), [answers] as TrackedCache<unknown>[], log))
+        this.#trackers.push(new Tracker(this.features, featuresUrl, clientOptions(config, 'features'), [answers] as TrackedCache<unknown>[], log, broadcast))
       }
     }
   }
@@ -225,7 +235,8 @@ export class RedisStore implements FeatureStore {
   /**
    * One batch of answers: the script's reply turned into one sorted answer per key. A slot key is
    * GLOBAL_KEY (anonymous), features:user:<id>, location:<name> (anonymous with a location) or
-   * location:<name>|features:user:<id>; the script reads each distinct set once.
+   * location:<name>|features:user:<id>; the script reads each distinct set once. A batch of anonymous
+   * callers alone is the script with no set: it still reads the global features' schedules and TIME.
    */
   async #readAnswers (keys: readonly string[]): Promise<Array<readonly string[] | Error>> {
     const slots = keys.map(slotOf)
@@ -234,11 +245,10 @@ export class RedisStore implements FeatureStore {
     for (const slot of slots) {
       if (slot.userKey !== undefined) {
         users = true
-        if (!sets.has(slot.userKey)) sets.set(slot.userKey, sets.size + 2)
+        if (!sets.has(slot.userKey)) sets.set(slot.userKey, sets.size + 3)
       }
-      if (slot.locationKey !== undefined && !sets.has(slot.locationKey)) sets.set(slot.locationKey, sets.size + 2)
+      if (slot.locationKey !== undefined && !sets.has(slot.locationKey)) sets.set(slot.locationKey, sets.size + 3)
     }
-    if (sets.size === 0) return [await this.#readGlobal()] // anonymous callers with no location: no script needed
     const reply = await this.features.tideflagsAnswers(3 + sets.size, GLOBAL_KEY, ACTIVE_KEY, ROLLOUT_KEY, ...sets.keys(),
       this.#maxAnswerArg, users ? '1' : '0')
     const first = reply[0] as string[] | Error
@@ -252,12 +262,19 @@ export class RedisStore implements FeatureStore {
     const inGlobal = new Set(global)
     const rolloutReply = reply[1] as string[] | Error
     const rollouts = rolloutReply instanceof Error ? this.#refused(ROLLOUT_KEY, rolloutReply, this.#maxAnswer) : this.#rollouts.parse(rolloutReply)
+    const { schedules, now } = this.#clocked(reply[2] as Array<string | ScheduleReply>)
+    // An answer read under a schedule is right only until the schedule opens or closes: not cached.
+    if (schedules !== undefined) this.#answers?.refuseInFlight()
     const setOf = (key: string): readonly string[] | Error => {
       const members = reply[sets.get(key) as number] as string[] | Error
       return members instanceof Error ? this.#refused(key, members, this.#maxAnswer) : this.#refusals.decodable(key, members)
     }
+    let anonymous: readonly string[] | undefined
     return slots.map(({ key, userKey, locationKey }) => {
-      if (userKey === undefined && locationKey === undefined) return global
+      if (userKey === undefined && locationKey === undefined) {
+        // Decided once per batch: every anonymous caller without a location shares the answer.
+        return (anonymous ??= schedules === undefined ? global : evaluate({ global, inGlobal, mine: NONE, schedules, now }, ANONYMOUS))
+      }
       const mine = userKey === undefined ? NONE : setOf(userKey)
       if (mine instanceof Error) return mine
       const here = locationKey === undefined ? NONE : setOf(locationKey)
@@ -265,22 +282,26 @@ export class RedisStore implements FeatureStore {
       if (userKey !== undefined && rollouts instanceof Error) return rollouts
       const context = caller(userKey === undefined ? null : userKey.slice(USER_PREFIX.length),
         locationKey?.slice(LOCATION_PREFIX.length))
-      const answer = evaluate({ global, inGlobal, mine, local: here, rollouts: rollouts instanceof Error ? undefined : rollouts }, context)
+      const answer = evaluate({ global, inGlobal, mine, local: here, rollouts: rollouts instanceof Error ? undefined : rollouts, schedules, now }, context)
       // The script bounds each set; the sets and the rollout together are bounded here, before sending.
       return answer.length > this.#maxAnswer ? this.#refusals.tooLarge(key, answer.length, this.#maxAnswer) : answer
     })
   }
 
   /**
-   * The anonymous answer: one SMEMBERS, as the anonymous path has always been served (no script, one
-   * round trip: it is the busiest path). The size is checked after the read: global_features is the
-   * operator's own data, the same for every caller, so a caller cannot grow what this reads; the bound
-   * keeps an oversized set from being sent to every client, like the script does for users.
+   * The schedules part of a script's reply (scripts/schedules.lua): the parsed schedules and the Redis
+   * clock they are read at, or no schedules. A schedule key of the wrong type comes as an error in
+   * place of its fields: malformed, so that feature is off.
    */
-  async #readGlobal (): Promise<readonly string[] | Error> {
-    const members = await this.features.smembers(GLOBAL_KEY)
-    if (members.length > this.#maxAnswer) return this.#refusals.tooLarge(GLOBAL_KEY, members.length, this.#maxAnswer)
-    return sortFeatures(this.#refusals.decodable(GLOBAL_KEY, members))
+  #clocked (reply: Array<string | ScheduleReply>): { schedules: ReadonlyMap<string, Schedule | null> | undefined, now: number } {
+    if (reply.length === 0) return { schedules: undefined, now: 0 }
+    const now = Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000)
+    const raw: RawSchedule[] = []
+    for (let i = 2; i + 1 < reply.length; i += 2) {
+      const fields = reply[i + 1] as ScheduleReply
+      raw.push({ feature: reply[i] as string, pairs: fields instanceof Error ? [WRONG_TYPE_FIELD, fields.message] : fields })
+    }
+    return { schedules: this.#schedules.parse(raw), now }
   }
 
   /** A script's error reply for `key` as the caller's error: TOOLARGE is refused (and reported once). */
@@ -293,16 +314,19 @@ export class RedisStore implements FeatureStore {
     const { userId, location } = context
     const locationKey = LOCATION_PREFIX + (location ?? '')
     const located = location === undefined ? '0' : '1'
-    const [global, active, mine, here, rollout] = await this.#bounded(() => (userId === null
+    const [global, active, mine, here, rollout, scheduled] = await this.#bounded(() => (userId === null
       ? this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX, ROLLOUT_KEY, locationKey, '0', this.#maxFlagsArg, located)
       : this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId, ROLLOUT_KEY, locationKey, '1', this.#maxFlagsArg, located))
       .catch((err: unknown) => { throw err instanceof ReplyError ? this.#refused(OFREP_KEY, err as Error, this.#maxFlags) : err }))
+    const { schedules, now } = this.#clocked(scheduled)
     return flagReasons({
       global: sortFeatures(this.#refusals.decodable(GLOBAL_KEY, global)),
       active: this.#refusals.decodable(ACTIVE_KEY, active),
       mine: userId === null ? mine : this.#refusals.decodable(USER_PREFIX + userId, mine),
       local: location === undefined ? here : this.#refusals.decodable(locationKey, here),
       rollouts: this.#rollouts.parse(rollout),
+      schedules,
+      now,
     }, context)
   }
 
@@ -374,6 +398,13 @@ export class RedisStore implements FeatureStore {
 }
 
 const NONE: readonly string[] = Object.freeze([])
+const ANONYMOUS = caller(null)
+// Stands in for the fields of a schedule key of the wrong type: an unknown field makes the schedule
+// malformed, and the log line shows the Redis error as its value.
+const WRONG_TYPE_FIELD = 'not a hash'
+
+/** A schedule's fields in a script reply, or the error that reading them gave (a wrong type). */
+type ScheduleReply = string[] | Error
 
 /** The sets a batch slot's callers need (see featuresFor); undefined: none of that kind. */
 interface Slot {

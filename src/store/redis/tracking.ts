@@ -21,12 +21,15 @@ export class TrackedCache<V> {
   readonly #maxEntries: number
   /** Keys whose change invalidates every entry (inputs shared by all answers). */
   readonly #sharedKeys: ReadonlySet<string>
+  /** Prefixes of such keys (schedule:<feature>: any feature's schedule may bear on any answer). */
+  readonly #sharedPrefixes: readonly string[]
   #generation = 0
   #enabled = false
 
-  constructor (maxEntries: number, sharedKeys: readonly string[] = []) {
+  constructor (maxEntries: number, sharedKeys: readonly string[] = [], sharedPrefixes: readonly string[] = []) {
     this.#maxEntries = maxEntries
     this.#sharedKeys = new Set(sharedKeys)
+    this.#sharedPrefixes = sharedPrefixes
   }
 
   get size (): number {
@@ -63,12 +66,20 @@ export class TrackedCache<V> {
       return
     }
     for (const key of keys) {
-      if (this.#sharedKeys.has(key)) {
+      if (this.#sharedKeys.has(key) || this.#sharedPrefixes.some((prefix) => key.startsWith(prefix))) {
         this.#entries.clear()
         return
       }
       this.#entries.delete(key)
     }
+  }
+
+  /**
+   * Refuse the reads in flight: their results are not stored. For a read whose result depends on the
+   * clock (an answer with a schedule), which no invalidation would ever drop.
+   */
+  refuseInFlight (): void {
+    this.#generation++
   }
 
   /** Drop everything and stop caching (a connection dropped). */
@@ -93,15 +104,21 @@ export class Tracker {
   readonly #invalidations: Redis
   readonly #caches: TrackedCache<unknown>[]
   readonly #log: Logger
+  readonly #broadcastPrefixes: readonly string[]
   readonly #heartbeat: NodeJS.Timeout
   /** CLIENT ID of the subscribed invalidation connection; undefined while it is down. */
   #redirectId: string | undefined
   #attempt = 0
 
-  constructor (data: Redis, url: string, options: RedisOptions, caches: TrackedCache<unknown>[], log: Logger) {
+  /**
+   * @param broadcastPrefixes key prefixes whose every change is reported, read or not: Redis tracks the
+   *   keys a script declares, not the ones it builds from the data it reads (schedule:<feature>)
+   */
+  constructor (data: Redis, url: string, options: RedisOptions, caches: TrackedCache<unknown>[], log: Logger, broadcastPrefixes: readonly string[] = []) {
     this.#data = data
     this.#caches = caches
     this.#log = log
+    this.#broadcastPrefixes = broadcastPrefixes
     this.#invalidations = new Redis(url, {
       ...options,
       connectionName: `${String(options.connectionName)}-invalidations`,
@@ -150,6 +167,17 @@ export class Tracker {
   async #subscribe (): Promise<void> {
     try {
       const id = String(await this.#invalidations.client('ID'))
+      // Broadcast mode on this connection itself, before it subscribes (a subscribed RESP2 connection
+      // takes no other command): changes to those prefixes land on the channel below with the rest.
+      if (this.#broadcastPrefixes.length > 0) {
+        try {
+          await this.#invalidations.call('CLIENT', 'TRACKING', 'on', 'REDIRECT', id, 'BCAST', ...this.#broadcastPrefixes.flatMap((prefix) => ['PREFIX', prefix]))
+        } catch (err) {
+          // Without these invalidations a cached answer could miss a new schedule: no cache at all.
+          this.#log.warn({ err }, 'client-side cache not enabled; serving from Redis')
+          return
+        }
+      }
       await this.#invalidations.subscribe(INVALIDATE_CHANNEL)
       this.#redirectId = id
       await this.#track()

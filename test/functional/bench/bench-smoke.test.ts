@@ -26,6 +26,6 @@ t.test('the benchmark harness runs every scenario in quick mode and checks the a
   t.equal(code, 0, `exit code 0 (stderr: ${stderr.slice(-2000)})`)
   t.match(stdout, /\| scenario +\| target/, 'prints the table')
   const rows = stdout.split('\n').filter((line) => / service +\|/.test(line))
-  t.equal(rows.length, 5, 'one service row per scenario')
+  t.equal(rows.length, 6, 'one service row per scenario, targeting included')
   t.notMatch(stderr, /wrong [1-9]/, 'no wrong answer in any round')
 })

@@ -68,13 +68,17 @@ t.test('the lookups of one turn reach each Redis as one call, with every answer 
   t.equal(featureCalls.smembers, 1, 'global_features read once for all of them')
 })
 
-t.test('a turn of anonymous callers only is one SMEMBERS, no script', async (t) => {
+t.test('a turn of anonymous callers only is one script call: the global features, their schedules and no set', async (t) => {
   await resetCounters()
   const answers = await Promise.all([null, null, null].map((id) => pair.store.featuresFor(caller(id))))
   t.same(answers, [['feature_1', 'feature_2'], ['feature_1', 'feature_2'], ['feature_1', 'feature_2']])
+  t.equal(answers[0], answers[2], 'one answer array shared by the batch')
   const calls = await commandCalls(features)
-  t.equal(calls.smembers, 1)
-  t.equal(calls.scripts, 0)
+  t.equal(calls.scripts, 1, 'one round trip for the turn')
+  t.equal(calls.smembers, 1, 'global_features read once')
+  t.equal(calls.hgetall, 2, 'one schedule lookup per global feature (a schedule may close one)')
+  t.equal(calls.sinter ?? 0, 0, 'no set intersected')
+  t.equal(calls.time ?? 0, 0, 'no clock read when no schedule exists')
 })
 
 t.test('more lookups in one turn than a call may carry are split into full calls', async (t) => {

@@ -130,6 +130,32 @@ for (const [what, rule, logged] of denied) {
   })
 }
 
+t.test('a users Redis that denies CLIENT TRACKING leaves tokens uncached and the features cache working', async (t) => {
+  t.plan(3)
+  const usersRedis = await new RedisServer().start()
+  const featuresRedis = await new RedisServer().start()
+  const u = usersRedis.client()
+  const f = featuresRedis.client()
+  await loadExample(u, f)
+  await u.acl('SETUSER', 'limited', 'on', '>secret', '~*', '&*', '+@all', '-client|tracking')
+  const app = await startApp({
+    REDIS_USERS_URL: usersRedis.url.replace('redis://', 'redis://limited:secret@'), REDIS_FEATURES_URL: featuresRedis.url, REDIS_CLIENT_CACHE_ENTRIES: '100',
+  })
+  t.teardown(async () => {
+    u.disconnect()
+    f.disconnect()
+    await app.close()
+    await Promise.all([usersRedis.stop(), featuresRedis.stop()])
+  })
+  await untilReachable(app.store)
+  const deadline = Date.now() + 5_000
+  while (Date.now() < deadline && !app.logs.some((line) => /client-side cache not enabled/.test(String(line.msg)))) await sleep(20)
+  t.ok(app.logs.some((line) => /client-side cache not enabled/.test(String(line.msg))), 'the users side says why')
+  t.equal((await get(app.url, 'Bearer 1234')).body, answer('feature_1', 'feature_2', 'feature_3'))
+  await u.set('token:1234', '2')
+  t.equal((await get(app.url, 'Bearer 1234')).body, answer('feature_1', 'feature_2'), 'a token moved to user 2 (no set) shows at once: tokens are not cached')
+})
+
 t.test('with the cache on, a killed Redis gets 503 and a restarted one is served fresh', async (t) => {
   t.plan(3)
   const redis = await new RedisServer().start()

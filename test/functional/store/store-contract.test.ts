@@ -42,6 +42,7 @@ async function writeRedis (data: DataSet, usersServer: RedisServer, featuresServ
   for (const [id, list] of Object.entries(data.user_features ?? {})) await f.sadd(`features:user:${id}`, ...list)
   for (const [name, list] of Object.entries(data.locations ?? {})) await f.sadd(`location:${name}`, ...list)
   for (const [feature, percent] of Object.entries(data.rollouts ?? {})) await f.hset('rollout', feature, percent)
+  for (const [feature, fields] of Object.entries(data.schedules ?? {})) await f.hset(`schedule:${feature}`, fields)
   u.disconnect()
   f.disconnect()
 }

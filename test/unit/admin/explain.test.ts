@@ -74,7 +74,7 @@ t.test('a rollout percent that is malformed selects nobody, and says so', async 
 })
 
 // The answer must be the public path's, not a copy of the rule: the embedded store answers /features
-// from the same file the admin store snapshots, for many generated callers and data sets.
+// from the same file the admin store snapshots (schedules included), for many generated callers and data sets.
 t.test('explain gives the answer the public store gives, for generated data and callers', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tideflags-explain-'))
   const names = ['a', 'b', 'c', 'd', 'e', 'f']
@@ -92,6 +92,8 @@ t.test('explain gives the answer the public store gives, for generated data and 
       user_features: { 1: some(), 2: some() },
       locations: { ES: some(), FR: some() },
       rollouts: Object.fromEntries(some().map((f) => [f, String(Math.floor(random() * 101))])),
+      // Whole days, so that the instant each side decides at cannot straddle a boundary; one malformed.
+      schedules: Object.fromEntries(some().map((f, i) => [f, i === 0 ? { days: 'someday' } : { days: random() < 0.5 ? 'sat,sun' : 'mon,tue,wed,thu,fri' }])),
     }))
     const store = new EmbeddedStore(file, log)
     const admin = new EmbeddedAdminStore(file)

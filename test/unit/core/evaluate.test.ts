@@ -2,8 +2,9 @@
 
 import t from 'tap'
 import { caller } from '../../../src/core/context.js'
-import { evaluate, flagReasons } from '../../../src/core/evaluate.js'
-import { parseSchedule } from '../../../src/core/schedule.js'
+import { evaluate, flagReasons, sortFeatures, type FlagReason, type Inputs } from '../../../src/core/evaluate.js'
+import { inRollout } from '../../../src/core/rollout.js'
+import { isOpen, parseSchedule, type Schedule } from '../../../src/core/schedule.js'
 
 const global = ['feature_1', 'feature_2']
 
@@ -98,4 +99,51 @@ t.test('a location context is made per caller; without one the context has no lo
   t.same(caller(null, 'US'), { userId: null, location: 'US' })
   t.same(caller('1', 'US'), { userId: '1', location: 'US' })
   t.notOk('location' in caller('1'))
+})
+
+t.test('skipping the rollout draw where it cannot matter changes no answer and no reason (randomised against the plain rule)', async (t) => {
+  // The rule written out with no shortcut: every rollout feature is drawn.
+  const reference = (inputs: Inputs, userId: string): { answer: string[], reasons: Map<string, FlagReason> } => {
+    const closed = (f: string): boolean => {
+      const s = inputs.schedules?.get(f)
+      return s !== undefined && (s === null || !isOpen(s, inputs.now ?? 0))
+    }
+    const rolled = [...(inputs.rollouts ?? new Map<string, number>())].filter(([f, bp]) => inRollout(f, userId, bp)).map(([f]) => f)
+    const on = new Set([...inputs.global, ...inputs.mine, ...(inputs.local ?? []), ...rolled].filter((f) => !closed(f)))
+    const reasons = new Map<string, FlagReason>()
+    for (const f of inputs.active ?? []) reasons.set(f, 'DISABLED')
+    for (const f of rolled) reasons.set(f, 'SPLIT')
+    for (const f of [...inputs.mine, ...(inputs.local ?? [])]) reasons.set(f, 'TARGETING_MATCH')
+    for (const f of inputs.global) reasons.set(f, 'STATIC')
+    for (const f of reasons.keys()) if (closed(f)) reasons.set(f, 'DISABLED')
+    return { answer: [...on].sort(), reasons }
+  }
+  let seed = 42
+  const random = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31 }
+  const pick = (pool: string[], n: number): string[] => pool.filter(() => random() < n / pool.length)
+  const pool = Array.from({ length: 40 }, (_, i) => `f${i}`)
+  const open = parseSchedule({ start: '0' })
+  const shut = parseSchedule({ end: '1' })
+  if (!open.ok || !shut.ok) throw new Error('fixture schedules must parse')
+  let checked = 0
+  for (let round = 0; round < 400; round++) {
+    const active = pick(pool, 30)
+    const inputs: Inputs = {
+      global: sortFeatures(pick(pool, 4)),
+      // Short and long own lists: both ways of skipping (a scan, or a set past SCAN_LIMIT).
+      mine: pick(active, round % 2 === 0 ? 3 : 25),
+      local: pick(active, 3),
+      rollouts: new Map(pick(active, 12).map((f) => [f, Math.floor(random() * 10_001)])),
+      schedules: new Map(pick(pool, 8).map((f): [string, Schedule | null] => [f, random() < 0.2 ? null : random() < 0.5 ? open.schedule : shut.schedule])),
+      now: 1_000,
+      active,
+    }
+    const userId = String(round)
+    const want = reference(inputs, userId)
+    const reasons = new Map<string, FlagReason>()
+    t.same(evaluate(inputs, caller(userId, 'X'), reasons), want.answer)
+    t.same(new Map([...reasons].sort()), new Map([...want.reasons].sort()))
+    checked++
+  }
+  t.equal(checked, 400)
 })

@@ -17,7 +17,7 @@ function echo (name: string) {
 }
 
 async function listen (routes: (Route | PrefixRoute | PatternRoute)[], metrics?: Metrics, unmatchedLabel?: string): Promise<{ get (path: string): Promise<[number, unknown]>, close (): Promise<void> }> {
-  const router = metrics === undefined ? createRouter(routes, replier) : createRouter(routes, replier, metrics, metrics.counters(unmatchedLabel as string))
+  const router = metrics === undefined ? createRouter(routes, replier) : createRouter(routes, replier, metrics, undefined, metrics.counters(unmatchedLabel as string))
   const server = createServer(router)
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -66,7 +66,7 @@ t.test('a pattern is its own metrics label, and a router may count unmatched pat
   const metrics = new Metrics({ defaultMetrics: false })
   const app = await listen([{ pattern: '/x/{id}', methods: { GET: echo('x') } }], metrics, 'mine:unmatched')
   t.teardown(app.close)
-  const router = createRouter([{ pattern: '/x/{id}', methods: { GET: echo('x') } }], replier, metrics, metrics.counters('mine:unmatched'))
+  const router = createRouter([{ pattern: '/x/{id}', methods: { GET: echo('x') } }], replier, metrics, undefined, metrics.counters('mine:unmatched'))
   t.equal(router.match('/x/1').counters.label, '/x/{id}')
   t.equal(router.match('/y').counters.label, 'mine:unmatched')
   t.equal(router.match('/y').counters, metrics.counters('mine:unmatched'))

@@ -112,3 +112,12 @@ t.test('a request node rejected before it began counts under unmatched, without 
   t.notMatch(text, 'tideflags_http_request_duration_seconds_count{route="unmatched"}')
   t.match(text, 'tideflags_http_requests_in_flight 0')
 })
+
+t.test('malformed schedules met are counted, starting at zero', async (t) => {
+  t.plan(2)
+  const metrics = new Metrics({ defaultMetrics: false })
+  t.match(await metrics.registry.metrics(), /^tideflags_schedule_invalid_total 0$/m)
+  metrics.scheduleInvalid()
+  metrics.scheduleInvalid()
+  t.match(await metrics.registry.metrics(), /^tideflags_schedule_invalid_total 2$/m)
+})

@@ -6,7 +6,8 @@
 -- ARGV[1] the most features an answer may hold (MAX_ANSWER_FEATURES)
 -- ARGV[2] '1' when the batch has a known user (only users are in rollouts), else '0': rollout not read
 -- Returns { members of global_features, { feature, percent, ... } of the rollout hash's active
--- features, then per set key: its members that are active }.
+-- features, the schedules of every feature in the reply with Redis TIME (schedules.lua), then per set
+-- key: its members that are active }.
 -- The decision is the worker's (src/core/evaluate.ts): global_features and the rollout travel once per
 -- batch instead of once per caller, the rollout hash is hashed per user in the worker, and the CPU
 -- stays off the single Redis core.
@@ -24,7 +25,7 @@ local nglobal = redis.call('SCARD', KEYS[1])
 if nglobal > limit then
   return { redis.error_reply('TOOLARGE ' .. nglobal) }
 end
-local out = { redis.call('SMEMBERS', KEYS[1]), {} }
+local out = { redis.call('SMEMBERS', KEYS[1]), {}, {} }
 local nactive = redis.pcall('SCARD', KEYS[2])
 if ARGV[2] == '1' then
   local nrollout = redis.pcall('HLEN', KEYS[3])
@@ -42,9 +43,16 @@ for i = 4, #KEYS do
   local nset = redis.pcall('SCARD', KEYS[i])
   -- A wrong type (an error table) is left to SINTER, which reports it as before.
   if type(nactive) == 'number' and type(nset) == 'number' and nglobal + math.min(nset, nactive) > limit then
-    out[i - 1] = redis.error_reply('TOOLARGE ' .. (nglobal + math.min(nset, nactive)))
+    out[i] = redis.error_reply('TOOLARGE ' .. (nglobal + math.min(nset, nactive)))
   else
-    out[i - 1] = redis.pcall('SINTER', KEYS[2], KEYS[i])
+    out[i] = redis.pcall('SINTER', KEYS[2], KEYS[i])
   end
 end
+local lists = { out[1], out[2] }
+local steps = { 1, 2 }
+for i = 4, #out do
+  lists[#lists + 1] = out[i]
+  steps[#steps + 1] = 1
+end
+out[3] = schedulesOf(lists, steps)
 return out

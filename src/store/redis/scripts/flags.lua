@@ -1,6 +1,7 @@
 -- Everything OFREP needs to give every known flag a value and a reason, in one atomic step:
 --   { global_features, active_features, features:user:<id> ∩ active_features,
---     location:<name> ∩ active_features, { feature, percent, ... } of the rollout's active features }
+--     location:<name> ∩ active_features, { feature, percent, ... } of the rollout's active features,
+--     the schedules of global ∪ active with Redis TIME (schedules.lua) }
 -- KEYS[1] global_features, KEYS[2] active_features, KEYS[3] features:user:<id>, KEYS[4] rollout,
 -- KEYS[5] location:<name>
 -- ARGV[1] '1' for a known user, '0' for an anonymous caller (KEYS[3] and KEYS[4] are then not read:
@@ -36,4 +37,5 @@ local here = {}
 if ARGV[3] == '1' then
   here = redis.call('SINTER', KEYS[2], KEYS[5])
 end
-return { global, active, mine, here, rollout }
+-- Every known flag's schedule: a closed one turns the flag DISABLED, whoever asks.
+return { global, active, mine, here, rollout, schedulesOf({ global, active }, { 1, 1 }) }

@@ -39,8 +39,9 @@ const bad: [string, string, RegExp][] = [
   ['locations that are not an object', '{"locations": ["US"]}', /locations: expected an object/],
   ['a location set that is not a list', '{"locations": {"US": "a"}}', /locations\["US"\]: expected an array/],
   ['a rollout percent that is neither text nor a number', '{"rollouts": {"a": true}}', /rollouts\["a"\]: expected a percent, as text or a number/],
-  ['a schedule field that is not text', '{"schedules": {"a": {"days": 1}}}', /schedules\["a"\]\.days: expected a string/],
   ['schedules that are not an object', '{"schedules": []}', /schedules: expected an object/],
+  ['a schedule that is not an object', '{"schedules": {"a": "mon"}}', /schedules\["a"\]: expected an object/],
+  ['a schedule field that is neither text nor a number', '{"schedules": {"a": {"start": true}}}', /schedules\["a"\]\.start: expected text or a number/],
   ['an audit trail that is not a list of entries', '{"audit": [{"time": 1}]}', /audit: expected an array of entries, each with an "id"/],
 ]
 for (const [what, content, problem] of bad) {
