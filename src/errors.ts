@@ -82,6 +82,19 @@ export const HTTP_ERRORS = Object.freeze({
     'The flag key in the path is not valid percent-encoded UTF-8', 'PARSE_ERROR'),
   TF_ERR_OFREP_FLAG_NOT_FOUND: def('TF_ERR_OFREP_FLAG_NOT_FOUND', 404, 'flag_not_found',
     'No feature of that name is global or active', 'FLAG_NOT_FOUND'),
+  // The admin listener (src/admin/). 401 reuses TF_ERR_UNAUTHORIZED: an unknown admin token is as
+  // unknown as a user token, and says nothing about which tokens exist.
+  TF_ERR_ADMIN_FORBIDDEN: def('TF_ERR_ADMIN_FORBIDDEN', 403, 'forbidden',
+    'This admin token may only read'),
+  TF_ERR_ADMIN_RATE_LIMITED: def('TF_ERR_ADMIN_RATE_LIMITED', 429, 'too_many_failures',
+    'Too many failed admin sign-ins from this address, retry later'),
+  TF_ERR_ADMIN_JSON: def('TF_ERR_ADMIN_JSON', 400, 'invalid_json',
+    'The request body must be a UTF-8 JSON object'),
+  // Sent with a per-field `errors` object next to key and message (src/admin/admin-reply.ts).
+  TF_ERR_ADMIN_VALIDATION: def('TF_ERR_ADMIN_VALIDATION', 422, 'validation_failed',
+    'The request is not valid; see errors'),
+  TF_ERR_ADMIN_DATA_FILE: def('TF_ERR_ADMIN_DATA_FILE', 500, 'data_file_invalid',
+    'The embedded store\'s data file is invalid on disk; fix it, then retry'),
 })
 
 export type HttpErrorCode = keyof typeof HTTP_ERRORS

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js'
 import { DEFAULTS, type LogLevel } from './defaults.js'
 import { openGeoIp, PACKAGED_GEOIP_DATABASE } from '../location/geoip.js'
 import { parseTrustedProxies, type TrustedProxies } from '../location/trust-proxy.js'
+import { loadAdminTokens, type AdminToken } from './admin-tokens.js'
 
 /** Where the service reads its data from. */
 export type StoreConfig =
@@ -34,6 +35,16 @@ export interface LocationConfig {
   readonly geoipFile: string | undefined
   /** Proxies whose X-Forwarded-For names the client address for GeoIP (TRUST_PROXY). */
   readonly trusted: TrustedProxies | undefined
+}
+
+/** The admin listener (README "Backoffice"); absent from the config when ADMIN_PORT is unset. */
+export interface AdminConfig {
+  /** TCP port of the admin listener (ADMIN_PORT); never the public port. */
+  readonly port: number
+  /** Interface it listens on (ADMIN_HOST); loopback unless set. */
+  readonly host: string
+  /** The tokens of ADMIN_TOKENS_FILE, read and checked at boot. */
+  readonly tokens: readonly AdminToken[]
 }
 
 /** The service's whole configuration, frozen after parsing. */
@@ -91,6 +102,8 @@ export interface Config {
    * exact origins as browsers send them in `Origin`; undefined: no CORS headers at all.
    */
   readonly corsOrigins: CorsOrigins | undefined
+  /** The admin listener; undefined: none (ADMIN_PORT unset). */
+  readonly admin: AdminConfig | undefined
 }
 
 /** `*`, or a frozen list of exact origins (`scheme://host[:port]`, as a browser serialises them). */
@@ -130,8 +143,9 @@ export function loadConfig (env: Env = process.env): Config {
     throw new ConfigError('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`)
   }
 
+  const port = integer(env, 'PORT', DEFAULTS.port, 0, 65_535)
   return Object.freeze({
-    port: integer(env, 'PORT', DEFAULTS.port, 0, 65_535),
+    port,
     host: optionalString(env, 'HOST'),
     workers: integer(env, 'WORKERS', availableParallelism(), 1, 1024),
     store: Object.freeze(store),
@@ -151,7 +165,25 @@ export function loadConfig (env: Env = process.env): Config {
     maxOfrepFlags: integer(env, 'MAX_OFREP_FLAGS', DEFAULTS.maxOfrepFlags, 1, 10_000_000),
     location: locationConfig(env),
     corsOrigins: corsOrigins(env),
+    admin: adminConfig(env, port),
   })
+}
+
+function adminConfig (env: Env, publicPort: number): AdminConfig | undefined {
+  const rawPort = optionalString(env, 'ADMIN_PORT')
+  const file = optionalString(env, 'ADMIN_TOKENS_FILE')
+  const host = optionalString(env, 'ADMIN_HOST')
+  if (rawPort === undefined) {
+    // Either would be silently meaningless without a listener.
+    if (file !== undefined) throw new ConfigError('ADMIN_TOKENS_FILE', 'to be set only together with ADMIN_PORT')
+    if (host !== undefined) throw new ConfigError('ADMIN_HOST', 'to be set only together with ADMIN_PORT')
+    return undefined
+  }
+  const port = integer(env, 'ADMIN_PORT', 0, 0, 65_535)
+  // Port 0 picks a free port each time: two zeros never collide.
+  if (port === publicPort && port !== 0) throw new ConfigError('ADMIN_PORT', `a port other than PORT (${publicPort}): the public port never serves the admin API`)
+  if (file === undefined) throw new ConfigError('ADMIN_TOKENS_FILE', 'the path of the admin tokens file when ADMIN_PORT is set')
+  return Object.freeze({ port, host: host ?? DEFAULTS.adminHost, tokens: loadAdminTokens(file) })
 }
 
 // An HTTP field name (RFC 9110 token).

@@ -51,6 +51,8 @@ export const DEFAULTS = Object.freeze({
   corsOrigins: undefined as string | undefined,
   // keys per worker remembered as already logged for a refusal (src/store/limits.ts); internal
   reportedKeys: 10_000,
+  // the admin API (ADMIN_PORT) listens on loopback unless ADMIN_HOST says otherwise: it changes data
+  adminHost: '127.0.0.1',
 
   // --- Internal tunables: no variable; changed here, with a test and a reason
   storeWaitMs: 5_000, // 5 s: how long a new worker waits for Redis before listening anyway (503 until it answers)
@@ -74,4 +76,25 @@ export const DEFAULTS = Object.freeze({
   // CORS headers, and the browser refuses them whatever the cached preflight said.
   corsMaxAgeSeconds: 7_200,
   reloadPollMs: 500, // 0.5 s: the embedded store polls its file; polling sees editors' atomic renames, fs.watch can miss them
+
+  // --- The admin listener (src/admin/, README "Backoffice"); internal tunables
+  // Failed sign-ins (401) from one address before it gets 429 until the window ends. Counted per worker:
+  // with W workers an address gets up to W times this many tries per window before every worker
+  // refuses it. Admin tokens are 256 random bits, so the limit is not what stops guessing; it keeps a
+  // misconfigured script or a scanner from hammering the listener and the log.
+  adminFailureLimit: 10, // failures per address per window per worker
+  adminFailureWindowMs: 60_000, // 60 s: the window starts at an address's first failure
+  adminFailureAddresses: 10_000, // addresses remembered per worker; past it the oldest window is forgotten
+  // 10,000 entries: months of changes by hand; XADD MAXLEN ~ trims in whole stream nodes, so the stream
+  // may briefly hold somewhat more.
+  auditMaxEntries: 10_000, // entries of the `audit` stream
+  embeddedAuditEntries: 1_000, // entries kept in the embedded data file's "audit" list (newest last)
+  auditPageDefault: 50, // entries per GET /admin/v1/audit page when `limit` is not given
+  auditPageMax: 500, // the largest `limit` accepted
+  scanCount: 1_000, // SCAN's COUNT hint when the admin lists location:* and schedule:* keys
+  // The embedded store's write lock (a `<file>.lock` file created exclusively): held for the few
+  // milliseconds of a read-modify-rename, so a lock this old was left by a process that died holding it.
+  embeddedLockWaitMs: 2_000, // 2 s: a write waiting longer for the lock answers 503
+  embeddedLockStaleMs: 10_000, // 10 s
+  embeddedLockPollMs: 10, // 10 ms between attempts to take the lock
 })

@@ -1,7 +1,8 @@
 // Dispatch by exact path, then method. Built once at startup: the hot path is one Map lookup. A request
 // is matched once: the match also carries the route's metrics counters and the path for the access log.
 // Paths with a parameter (OFREP's /ofrep/v1/evaluate/flags/{key}) are prefix routes, tried only
-// after the exact lookup misses, so they cost the exact routes nothing.
+// after the exact lookup misses, so they cost the exact routes nothing. Paths with parameters in the
+// middle (the admin API's /admin/v1/users/{id}/features/{name}) are pattern routes, tried last.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { HTTP_ERRORS } from '../errors.js'
@@ -13,13 +14,18 @@ import type { Cors, RouteCors } from './cors.js'
 /** A request handler. It may throw or reject: the router answers with the error's status. */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 
-/** A handler of a prefix route; `segment` is the path segment after the prefix, still percent-encoded. */
-export type SegmentHandler = (req: IncomingMessage, res: ServerResponse, segment: string) => void | Promise<void>
+/**
+ * A handler of a prefix route; `segment` is the path segment after the prefix, still percent-encoded.
+ * A pattern route's handler gets an empty segment and `params`: the segments its `{...}` matched, in
+ * order, still percent-encoded.
+ */
+export type SegmentHandler = (req: IncomingMessage, res: ServerResponse, segment: string, params: readonly string[]) => void | Promise<void>
 
 /** A path and the handlers of the methods it allows. */
 export interface Route {
   readonly path: string
-  readonly methods: Readonly<Record<string, Handler>>
+  /** Handlers (a Handler is one); a SegmentHandler gets an empty segment and no params here. */
+  readonly methods: Readonly<Record<string, SegmentHandler>>
   /** Called by pages in browsers: answers CORS when the service is configured for it (http/cors.ts). */
   readonly browser?: true
 }
@@ -30,6 +36,15 @@ export interface PrefixRoute {
   readonly methods: Readonly<Record<string, SegmentHandler>>
   /** As Route's. */
   readonly browser?: true
+}
+
+/**
+ * A path template whose `{name}` segments each match one non-empty segment, e.g.
+ * `/admin/v1/users/{id}/features/{name}`; the template is also its metrics label. Not for browsers.
+ */
+export interface PatternRoute {
+  readonly pattern: string
+  readonly methods: Readonly<Record<string, SegmentHandler>>
 }
 
 interface Entry {
@@ -43,6 +58,8 @@ interface Entry {
 export interface Match {
   readonly entry: Entry | undefined
   readonly segment: string
+  /** The segments a pattern route's `{...}` matched (empty for other routes). */
+  readonly params: readonly string[]
   readonly counters: RouteCounters
   /** The request's path (never its query string: it could carry a token). */
   readonly path: string
@@ -57,6 +74,32 @@ export interface Router {
   dispatch (req: IncomingMessage, res: ServerResponse, match: Match): void
 }
 
+const NO_PARAMS: readonly string[] = Object.freeze([])
+
+/** A compiled pattern: its literal segments, with undefined where a parameter goes. */
+interface Pattern {
+  readonly parts: readonly (string | undefined)[]
+  readonly entry: Entry
+  readonly counters: RouteCounters
+}
+
+// Off the public hot path: only the admin listener has pattern routes, and only misses reach them.
+function matchPattern (pattern: Pattern, parts: readonly string[]): string[] | undefined {
+  if (parts.length !== pattern.parts.length) return undefined
+  const params: string[] = []
+  for (let i = 0; i < parts.length; i++) {
+    const want = pattern.parts[i]
+    const got = parts[i] as string
+    if (want === undefined) {
+      if (got === '') return undefined
+      params.push(got)
+    } else if (want !== got) {
+      return undefined
+    }
+  }
+  return params
+}
+
 function entryOf (route: Pick<PrefixRoute, 'methods' | 'browser'>, cors: Cors | undefined): Entry {
   const allow = Object.keys(route.methods).join(', ')
   return {
@@ -68,26 +111,34 @@ function entryOf (route: Pick<PrefixRoute, 'methods' | 'browser'>, cors: Cors | 
 
 /**
  * Build the router for a set of routes.
- * @param metrics counts each route under its own label (exact path, or `prefix{key}`); any other
- *   path under `unmatched`, so random URLs cannot explode cardinality
+ * @param metrics counts each route under its own label (exact path, `prefix{key}`, or the pattern);
+ *   any other path under `unmatched`, so random URLs cannot explode cardinality
  * @param cors the CORS policy of the routes marked `browser`; undefined: no CORS (CORS_ORIGINS unset)
+ * @param unmatched the counters of paths no route serves (the admin listener keeps its own)
  */
 export function createRouter (
-  routes: readonly (Route | PrefixRoute)[],
+  routes: readonly (Route | PrefixRoute | PatternRoute)[],
   replier: Replier,
   metrics: Metrics = new Metrics({ defaultMetrics: false }),
   cors?: Cors,
+  unmatched: RouteCounters = metrics.unmatched,
 ): Router {
   const table = new Map<string, Match>()
   const prefixes: { prefix: string, entry: Entry, counters: RouteCounters }[] = []
+  const patterns: Pattern[] = []
   for (const route of routes) {
+    if ('pattern' in route) {
+      const parts = route.pattern.split('/').map((part) => /^\{\w+\}$/.test(part) ? undefined : part)
+      patterns.push({ parts, entry: entryOf(route, undefined), counters: metrics.counters(route.pattern) })
+      continue
+    }
     if ('prefix' in route) {
       if (!route.prefix.endsWith('/')) throw new Error(`prefix route ${route.prefix} must end with '/'`)
       prefixes.push({ prefix: route.prefix, entry: entryOf(route, cors), counters: metrics.counters(`${route.prefix}{key}`) })
       continue
     }
     if (table.has(route.path)) throw new Error(`route ${route.path} registered twice`)
-    table.set(route.path, Object.freeze({ entry: entryOf(route, cors), segment: '', counters: metrics.counters(route.path), path: route.path }))
+    table.set(route.path, Object.freeze({ entry: entryOf(route, cors), segment: '', params: NO_PARAMS, counters: metrics.counters(route.path), path: route.path }))
   }
 
   function match (path: string): Match {
@@ -95,9 +146,16 @@ export function createRouter (
     if (exact !== undefined) return exact
     for (const candidate of prefixes) {
       const segment = segmentAfter(path, candidate.prefix)
-      if (segment !== undefined) return { entry: candidate.entry, segment, counters: candidate.counters, path }
+      if (segment !== undefined) return { entry: candidate.entry, segment, params: NO_PARAMS, counters: candidate.counters, path }
     }
-    return { entry: undefined, segment: '', counters: metrics.unmatched, path }
+    if (patterns.length > 0) {
+      const parts = path.split('/')
+      for (const pattern of patterns) {
+        const params = matchPattern(pattern, parts)
+        if (params !== undefined) return { entry: pattern.entry, segment: '', params, counters: pattern.counters, path }
+      }
+    }
+    return { entry: undefined, segment: '', params: NO_PARAMS, counters: unmatched, path }
   }
 
   function dispatch (req: IncomingMessage, res: ServerResponse, match: Match): void {
@@ -111,7 +169,7 @@ export function createRouter (
     const handler = entry.methods.get(req.method as string)
     if (handler === undefined) return replier.error(res, HTTP_ERRORS.TF_ERR_METHOD_NOT_ALLOWED, entry.allow)
     try {
-      const pending = handler(req, res, match.segment)
+      const pending = handler(req, res, match.segment, match.params)
       if (pending !== undefined) pending.catch((err: unknown) => replier.failure(res, err))
     } catch (err) {
       replier.failure(res, err)

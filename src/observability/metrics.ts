@@ -77,11 +77,11 @@ export class Metrics {
 
   /**
    * A request node could not parse (or that timed out before its headers ended) was answered with
-   * `status` straight on the socket: it never began, so it counts under `unmatched` in
-   * requests_total only, without a duration.
+   * `status` straight on the socket: it never began, so it counts under `unmatched` (or the
+   * listener's own unmatched counters) in requests_total only, without a duration.
    */
-  rejected (status: number): void {
-    const byStatus = this.unmatched.byStatus
+  rejected (status: number, counters: RouteCounters = this.unmatched): void {
+    const byStatus = counters.byStatus
     byStatus[status] = (byStatus[status] as number) + 1
   }
 

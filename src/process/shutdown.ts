@@ -30,6 +30,8 @@ export const EXIT_SECOND_SIGNAL = 130 // as shells report an interrupted process
 interface ShutdownParts {
   readonly server: Server
   readonly store: FeatureStore
+  /** The admin listener and its store, when the worker has one: drained and closed alike. */
+  readonly admin?: { readonly server: Server, readonly store: { close (): Promise<void> } }
   readonly drain: Drain
   readonly log: Logger
   readonly timeoutMs: number
@@ -44,7 +46,8 @@ interface ShutdownParts {
  * (a second signal) exit at once; other later calls are ignored.
  */
 export function createShutdown (parts: ShutdownParts): (reason: string, signal?: boolean) => void {
-  const { server, store, drain, log, timeoutMs } = parts
+  const { server, store, drain, log, timeoutMs, admin } = parts
+  const servers = admin === undefined ? [server] : [server, admin.server]
   const exit = parts.exit ?? ((code: number) => process.exit(code))
   const settle = parts.settle ?? (async () => {})
   let started = false
@@ -72,19 +75,22 @@ export function createShutdown (parts: ShutdownParts): (reason: string, signal?:
     // Stop accepting without http's closeIdleConnections(): an "idle" keep-alive socket may hold a
     // request the parser has not read yet, and destroying it then resets the client. Idle sockets
     // are closed after the handoff instead, when every busy one has been told to close.
-    NetServer.prototype.close.call(server)
+    for (const s of servers) NetServer.prototype.close.call(s)
     const handoff = setTimeout(() => {
       drain.phase = 'closing'
-      server.closeIdleConnections()
+      for (const s of servers) s.closeIdleConnections()
     }, HANDOFF_MS)
     handoff.unref()
-    server.once('close', () => {
+    let open = servers.length
+    const closed = (): void => {
+      if (--open > 0) return
       clearTimeout(handoff)
       drain.phase = 'closing'
-      store.close().then(
+      Promise.all([store.close(), admin?.store.close()]).then(
         () => { log.info('worker drained') },
         (err: unknown) => { log.error({ err }, 'store close failed') },
       ).then(settle).then(() => exit(EXIT_OK))
-    })
+    }
+    for (const s of servers) s.once('close', closed)
   }
 }

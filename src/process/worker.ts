@@ -1,5 +1,8 @@
-// One cluster worker: the store, the HTTP server, metrics, and an orderly exit.
+// One cluster worker: the store, the HTTP server (and the admin listener when ADMIN_PORT is set),
+// metrics, and an orderly exit.
 
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { createAccessLog } from '../observability/access-log.js'
 import { DEFAULTS, type Config } from '../config/config.js'
 import { readinessProbe, waitForStore, whenStoreAnswers } from '../store/readiness.js'
@@ -10,7 +13,10 @@ import { answerPrimaryScrapes } from './metrics-relay.js'
 import { createServer } from '../app.js'
 import { Drain } from '../http/drain.js'
 import { createShutdown } from './shutdown.js'
+import type { AdminStore } from '../store/admin/admin-store.js'
 import { createStore } from '../store/index.js'
+import { createAdminStore } from '../store/admin/index.js'
+import { createAdminServer } from '../admin/admin-server.js'
 
 
 /** Start serving; resolves once listening. */
@@ -21,9 +27,16 @@ export async function runWorker (config: Config): Promise<void> {
   const drain = new Drain()
   answerPrimaryScrapes(metrics)
   const probe = readinessProbe(store)
-  const server = createServer(config, store, log, { drain, metrics, probe, accessLog: createAccessLog(config, log) })
+  const accessLog = createAccessLog(config, log)
+  const server = createServer(config, store, log, { drain, metrics, probe, accessLog })
+  let admin: { server: Server, store: AdminStore, port: number, host: string } | undefined
+  if (config.admin !== undefined) {
+    const adminStore = createAdminStore(config, log)
+    const adminServer = createAdminServer({ ...config, admin: config.admin }, adminStore, log, { drain, metrics, accessLog })
+    admin = { server: adminServer, store: adminStore, port: config.admin.port, host: config.admin.host }
+  }
 
-  const drainAndExit = createShutdown({ server, store, drain, log, timeoutMs: config.shutdownTimeoutMs, settle: settleWithParent })
+  const drainAndExit = createShutdown({ server, store, admin, drain, log, timeoutMs: config.shutdownTimeoutMs, settle: settleWithParent })
   // Replaced once the worker polls its store: a draining worker must not report READY.
   let stopPolling = (): void => {}
   const shutdown = (reason: string, signal?: boolean): void => {
@@ -42,14 +55,10 @@ export async function runWorker (config: Config): Promise<void> {
 
   const reachable = await waitForStore(probe, DEFAULTS.storeWaitMs)
   if (!reachable) log.warn('feature store not reachable yet; listening anyway (503 until it is)')
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  log.info({ port: config.port, store: store.kind }, 'worker listening')
+  // The admin listener first: a port it cannot have stops the boot before any public traffic arrives.
+  if (admin !== undefined) await listen(admin.server, admin.port, admin.host)
+  await listen(server, config.port, config.host)
+  log.info({ port: config.port, store: store.kind, admin: admin === undefined ? undefined : { host: admin.host, port: (admin.server.address() as AddressInfo).port } }, 'worker listening')
   // pm2 (wait_ready) and our primary both wait for READY before retiring the worker it replaces, and
   // the primary reports the service ready only once every worker sent it: it means "can serve".
   if (reachable) {
@@ -60,5 +69,15 @@ export async function runWorker (config: Config): Promise<void> {
   stopPolling = whenStoreAnswers(probe, DEFAULTS.storePollMs, () => {
     log.info('feature store reachable; worker ready')
     process.send?.(READY)
+  })
+}
+
+function listen (server: Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
 }

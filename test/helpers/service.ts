@@ -21,11 +21,15 @@ export interface Service {
   stop (): Promise<number | null>
 }
 
-/** Start `node dist/main.js` with `env` and wait until every worker listens. */
-export async function startService (env: Record<string, string>, workers = 2): Promise<Service> {
+/**
+ * Start `node dist/main.js` with `env` and wait until every worker listens.
+ * @param coverage keep the service in the coverage report (through dist/'s source maps), for code only
+ *   the built cluster runs; off by default, as most tests drive code that in-process tests cover
+ */
+export async function startService (env: Record<string, string>, workers = 2, coverage = false): Promise<Service> {
   const port = await freePort()
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, NODE_V8_COVERAGE: '', PORT: String(port), HOST: '127.0.0.1', WORKERS: String(workers), ...env },
+    env: { ...process.env, ...(coverage ? {} : { NODE_V8_COVERAGE: '' }), PORT: String(port), HOST: '127.0.0.1', WORKERS: String(workers), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const logs: Record<string, unknown>[] = []

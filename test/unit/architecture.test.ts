@@ -90,12 +90,12 @@ t.test('location/ imports only core/, location/ itself, node built-ins and mmdb-
   t.ok(graph.get('location/geoip.ts')?.some((e) => e.to === 'mmdb-lib'), 'the rule reads the real imports')
 })
 
-t.test('the store never imports HTTP, routes, the app or process code', async (t) => {
-  t.same(violations((from, to) => layer(from) === 'store' && ['http', 'routes', 'app.ts', 'process', 'main.ts'].includes(layer(to))), [])
+t.test('the store never imports HTTP, routes, the admin API, the app or process code', async (t) => {
+  t.same(violations((from, to) => layer(from) === 'store' && ['http', 'routes', 'admin', 'app.ts', 'process', 'main.ts'].includes(layer(to))), [])
 })
 
-t.test('http/ and observability/ never import routes, stores, the app or process code', async (t) => {
-  const upper = ['routes', 'store', 'app.ts', 'process', 'main.ts']
+t.test('http/ and observability/ never import routes, the admin API, stores, the app or process code', async (t) => {
+  const upper = ['routes', 'admin', 'store', 'app.ts', 'process', 'main.ts']
   t.same(violations((from, to) => ['http', 'observability'].includes(layer(from)) && upper.includes(layer(to))), [])
   t.same(violations((from, to) => layer(from) === 'observability' && layer(to) === 'http'), [], 'observability sits below http')
 })
@@ -103,7 +103,22 @@ t.test('http/ and observability/ never import routes, stores, the app or process
 t.test('routes never import each other (a route may span files of its own folder)', async (t) => {
   const routeOf = (file: string): string => file.split('/').slice(0, 2).join('/').replace(/\.ts$/, '')
   t.same(violations((from, to) => layer(from) === 'routes' && layer(to) === 'routes' && routeOf(from) !== routeOf(to)), [])
-  t.same(violations((from, to) => layer(from) === 'routes' && ['app.ts', 'process', 'main.ts'].includes(layer(to))), [])
+  t.same(violations((from, to) => layer(from) === 'routes' && ['admin', 'app.ts', 'process', 'main.ts'].includes(layer(to))), [])
+})
+
+t.test('the admin API (admin/) sits beside the routes: it never imports them, the app or process code', async (t) => {
+  t.same(violations((from, to) => layer(from) === 'admin' && ['routes', 'app.ts', 'process', 'main.ts', 'cli'].includes(layer(to))), [])
+  t.ok(graph.get('process/worker.ts')?.some((e) => e.to === 'admin/admin-server.ts'), 'the worker starts it')
+})
+
+t.test('the CLI (cli/) is its own program: it imports only cli/, the tokens file format and node built-ins', async (t) => {
+  const bad: string[] = []
+  for (const [from, edges] of graph) {
+    if (layer(from) !== 'cli') continue
+    for (const e of edges) if (!e.to.startsWith('node:') && layer(e.to) !== 'cli' && e.to !== 'config/admin-tokens.ts') bad.push(`${from} -> ${e.to}`)
+  }
+  t.same(bad, [], 'it talks to the service over HTTP only, and shares the one format both sides must agree on')
+  t.same(violations((from, to) => layer(from) !== 'cli' && layer(to) === 'cli'), [], 'nothing of the service loads the CLI')
 })
 
 /** Every file and package the given file loads with it at run time, transitively (`import()` aside). */
@@ -125,14 +140,17 @@ t.test("the primary's import closure holds no ioredis, no node:http, no store an
   for (const entry of ['process/primary.ts', 'main.ts']) {
     const closure = [...runtimeClosure(entry)]
     t.ok(closure.length > 3, `${entry}: closure read`)
-    t.same(closure.filter((f) => f === 'ioredis' || f === 'node:http' || f === 'http' || layer(f) === 'routes' || f === 'app.ts' ||
+    t.same(closure.filter((f) => f === 'ioredis' || f === 'node:http' || f === 'http' || layer(f) === 'routes' || layer(f) === 'admin' || f === 'app.ts' ||
       f === 'store/index.ts' || f.startsWith('store/redis/')), [], `${entry} loads none of them`)
   }
 })
 
-t.test('nothing but config/ reads process.env', async (t) => {
-  const readers = files.filter((f) => layer(f) !== 'config' && /process\.env\b/.test(texts.get(f) as string))
+t.test('nothing but config/ reads process.env, and the CLI\'s entry its own variables', async (t) => {
+  // The CLI is a separate program with its own variables (TIDEFLAGS_ADMIN_URL, TIDEFLAGS_ADMIN_TOKEN):
+  // its entry reads them, once, and hands them to run(); the service's config is never loaded there.
+  const readers = files.filter((f) => layer(f) !== 'config' && f !== 'cli/main.ts' && /process\.env\b/.test(texts.get(f) as string))
   t.same(readers, [])
+  t.match(texts.get('cli/main.ts'), /process\.env\.TIDEFLAGS_ADMIN_URL/, 'the exception is used as intended')
 })
 
 /** The import cycles of the graph (every import counts, type-only ones too), as paths. */

@@ -10,6 +10,8 @@
 // schedule:<feature> hashes: values are text (or JSON numbers) with the hashes' semantics, so a
 // malformed percent selects nobody and a malformed schedule turns its feature off, as on Redis. Only
 // the shape is checked here; the content is the rule's to judge, the same way for both stores.
+// Written by the admin API too (src/store/admin/embedded-admin-store.ts), which also keeps
+//   "audit": [ {entry}, ... ]  (the audit trail, oldest first, capped), here only checked for its shape.
 
 import { readFileSync } from 'node:fs'
 import { isObject } from '../../core/values.js'
@@ -32,7 +34,7 @@ export interface EmbeddedData {
   readonly schedules: ReadonlyMap<string, readonly string[]>
 }
 
-const KEYS = ['global_features', 'active_features', 'tokens', 'user_features', 'locations', 'rollouts', 'schedules']
+const KEYS = ['global_features', 'active_features', 'tokens', 'user_features', 'locations', 'rollouts', 'schedules', 'audit']
 
 
 /**
@@ -40,6 +42,14 @@ const KEYS = ['global_features', 'active_features', 'tokens', 'user_features', '
  * @throws DataFileError naming the file and the problem
  */
 export function loadDataFile (file: string): EmbeddedData {
+  return readDataFile(file).data
+}
+
+/**
+ * Read and validate a data file, and keep the parsed JSON too: the admin store rewrites it.
+ * @throws DataFileError naming the file and the problem
+ */
+export function readDataFile (file: string): { readonly data: EmbeddedData, readonly raw: Record<string, unknown> } {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -94,7 +104,11 @@ export function loadDataFile (file: string): EmbeddedData {
     // Redis cannot hold an empty hash: an empty object is no schedule, as HDEL of the last field leaves none.
     if (pairs.length > 0) schedules.set(feature, pairs)
   }
-  return { global: unique(global), active: new Set(active), tokens, userFeatures, locations, rollouts, schedules }
+  const audit = raw.audit ?? []
+  if (!Array.isArray(audit) || !audit.every((entry) => isObject(entry) && typeof entry.id === 'string')) {
+    throw new DataFileError(file, 'audit: expected an array of entries, each with an "id"')
+  }
+  return { data: { global: unique(global), active: new Set(active), tokens, userFeatures, locations, rollouts, schedules }, raw }
 }
 
 function unique (list: string[]): string[] {

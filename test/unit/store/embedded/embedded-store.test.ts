@@ -42,6 +42,7 @@ const bad: [string, string, RegExp][] = [
   ['schedules that are not an object', '{"schedules": []}', /schedules: expected an object/],
   ['a schedule that is not an object', '{"schedules": {"a": "mon"}}', /schedules\["a"\]: expected an object/],
   ['a schedule field that is neither text nor a number', '{"schedules": {"a": {"start": true}}}', /schedules\["a"\]\.start: expected text or a number/],
+  ['an audit trail that is not a list of entries', '{"audit": [{"time": 1}]}', /audit: expected an array of entries, each with an "id"/],
 ]
 for (const [what, content, problem] of bad) {
   t.test(`a data file with ${what} is a startup error naming the file and the problem`, async (t) => {
