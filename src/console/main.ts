@@ -48,14 +48,16 @@ async function render (reason?: string, moved = false): Promise<void> {
     if (a.getAttribute('href') === `#/${name}`) a.setAttribute('aria-current', 'page')
     else a.removeAttribute('aria-current')
   }
-  const view = VIEWS.get(name)
+  const view = VIEWS.get(name) ?? ((into: HTMLElement) => { into.append(h('h1', {}, 'No such view'), h('p', {}, 'Choose a section above.')) })
+  // A view draws its heading before it waits for data: the focus goes there at once, so a screen
+  // reader names the new view while its data loads.
+  const drawn = view(root, which === '' ? undefined : which)
+  if (moved) focusHeading(root)
   try {
-    if (view === undefined) root.append(h('h1', {}, 'No such view'), h('p', {}, 'Choose a section above.'))
-    else await view(root, which === '' ? undefined : which)
+    await drawn
   } catch (err) {
     fail(err)
   }
-  if (moved && root.isConnected && !root.contains(document.activeElement)) focusHeading(root)
 }
 
 whenUnauthorized((err) => {
