@@ -16,39 +16,24 @@ import t from 'tap'
 import { tokenLine } from '../../../src/config/admin-tokens.js'
 import { request, READ_TOKEN, WRITE_TOKEN } from '../../helpers/admin.js'
 import { launchChromium } from '../../helpers/chromium.js'
+import { addInlineStyle, controls, focused, hasFocus, rowsOf, storage } from '../../helpers/page-inspect.js'
 import { freePort, RedisServer, seedExample } from '../../helpers/redis-server.js'
 import { startService, type Service } from '../../helpers/service.js'
-
-// Code in page.evaluate() runs in Chromium, but this test program is typed for node: the DOM lib would
-// retype fetch and Buffer for every test. The few browser globals the in-page code uses, typed here
-// (module-scoped: they do not leak into other files).
-interface InPageElement {
-  readonly id: string
-  textContent: string | null
-  readonly children: ArrayLike<InPageElement>
-  getAttribute (name: string): string | null
-  querySelectorAll (selectors: string): ArrayLike<InPageElement>
-  checkVisibility (): boolean
-}
-declare const document: {
-  readonly activeElement: InPageElement | null
-  readonly head: { append (node: InPageElement): void }
-  querySelectorAll (selectors: string): ArrayLike<InPageElement>
-  createElement (tag: string): InPageElement
-}
-declare const sessionStorage: { readonly length: number, getItem (key: string): string | null }
-declare const localStorage: { readonly length: number }
-declare function getComputedStyle (element: InPageElement): { readonly outlineStyle: string, readonly outlineWidth: string }
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const SHOTS = join(ROOT, 'test-results', 'console')
 const SEED_TOKEN = 'test-admin-seed-token'
+/** Where the console keeps the admin token (src/console/session.ts). */
+const TOKEN_KEY = 'tideflags.adminToken'
 /** The README example's user token: user 1. */
 const USER_TOKEN = '1234'
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
+// Each part is stopped at the end even if a later one fails to start.
 const users = await new RedisServer().start()
+t.teardown(() => users.stop())
 const features = await new RedisServer().start()
+t.teardown(() => features.stop())
 await seedExample(users, features)
 const tokens = join(mkdtempSync(join(tmpdir(), 'tideflags-console-')), 'tokens')
 writeFileSync(tokens, [tokenLine('alice', 'write', WRITE_TOKEN), tokenLine('bob', 'read', READ_TOKEN), tokenLine('seed', 'write', SEED_TOKEN), ''].join('\n'))
@@ -57,10 +42,12 @@ const adminPort = await freePort()
 const service: Service = await startService({
   REDIS_USERS_URL: users.url, REDIS_FEATURES_URL: features.url, ADMIN_PORT: String(adminPort), ADMIN_TOKENS_FILE: tokens, REDIS_COMMAND_TIMEOUT_MS: '5000',
 }, 1)
+t.teardown(async () => { await service.stop() })
 const ADMIN = `http://127.0.0.1:${adminPort}`
 const CONSOLE = `${ADMIN}/`
 
 const browser: Browser = await launchChromium()
+t.teardown(() => browser.close())
 const context = await browser.newContext({ viewport: { width: 1200, height: 760 } })
 const page: Page = await context.newPage()
 /** Everything the page printed, and every uncaught error in it. */
@@ -70,12 +57,6 @@ page.on('console', (message) => { consoleLines.push(`${message.type()}: ${messag
 page.on('pageerror', (err) => { pageErrors.push(String(err)) })
 const cdp = await context.newCDPSession(page)
 
-t.teardown(async () => {
-  await browser.close()
-  await service.stop()
-  await users.stop()
-  await features.stop()
-})
 mkdirSync(SHOTS, { recursive: true })
 
 async function shoot (name: string): Promise<void> {
@@ -104,46 +85,6 @@ async function visit (hash: string, heading: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name: heading }).waitFor()
 }
 
-/** The focused element: its id, its text and its focus ring, as Chromium computes them. */
-async function focused (): Promise<{ id: string, text: string | null, ring: string }> {
-  return await page.evaluate(() => {
-    const element = document.activeElement as InPageElement
-    const style = getComputedStyle(element)
-    return { id: element.id, text: element.textContent, ring: `${style.outlineStyle} ${style.outlineWidth}` }
-  })
-}
-
-/** The rows of a table: the texts of cells `from` to `to` (exclusive) of each, joined by ' | '. */
-async function rowsOf (selector: string, from: number, to?: number): Promise<string[]> {
-  return await page.locator(selector).evaluateAll((rows, [start, end]) => (rows as unknown as InPageElement[]).map((row) =>
-    Array.from(row.children).slice(start, end).map((cell) => cell.textContent).join(' | ')), [from, to] as const)
-}
-
-interface AxNode {
-  readonly ignored: boolean
-  readonly role?: { readonly value: string }
-  readonly name?: { readonly value: string }
-}
-
-const CONTROL_ROLES = new Set(['textbox', 'checkbox', 'button', 'combobox', 'radio', 'spinbutton', 'searchbox', 'listbox', 'slider', 'switch'])
-
-/**
- * The form controls of the page as Chromium's accessibility tree has them (the names a screen reader
- * reads, computed by the browser itself), and how many visible input/button/select/textarea elements
- * the DOM holds: equal counts mean the tree saw every one.
- */
-async function controls (): Promise<{ names: string[], unnamed: string[], domCount: number }> {
-  const { nodes } = await cdp.send('Accessibility.getFullAXTree') as { nodes: AxNode[] }
-  const found = nodes.filter((n) => !n.ignored && CONTROL_ROLES.has(n.role?.value ?? ''))
-  const domCount = await page.evaluate(() =>
-    Array.from(document.querySelectorAll('input, button, select, textarea')).filter((e) => e.checkVisibility()).length)
-  return {
-    names: found.map((n) => `${n.role?.value}: ${n.name?.value ?? ''}`),
-    unnamed: found.filter((n) => (n.name?.value ?? '').trim() === '').map((n) => n.role?.value ?? '?'),
-    domCount,
-  }
-}
-
 // The admin store's own Redis clients connect after the worker listens.
 await until(async () => (await request(ADMIN, 'GET', '/admin/v1/features', { token: READ_TOKEN })).status, (status) => status === 200, 'the admin API')
 // Older entries the audit trail pages through: 21 writes by another actor, before the console's own.
@@ -159,7 +100,7 @@ t.test('the console is served at / under its policy, and a wrong token gets the 
   t.same([res?.status(), headers['content-type'], headers['content-security-policy'], headers['x-content-type-options']],
     [200, 'text/html; charset=utf-8', CSP, 'nosniff'])
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor()
-  const signIn = await controls()
+  const signIn = await controls(page, cdp)
   t.same(signIn.unnamed, [], 'every control of the sign-in form has a name')
   t.same(signIn.names, ['textbox: Admin token', 'button: Sign in'])
   await page.getByLabel('Admin token').fill('not-a-token')
@@ -169,26 +110,25 @@ t.test('the console is served at / under its policy, and a wrong token gets the 
   t.equal(await alert.textContent(), 'Sign-in refused: Unauthorized', 'the API\'s message')
   t.equal(await page.locator('#token-error').textContent(), 'Sign-in refused: Unauthorized', 'next to the field')
   t.equal(await page.getByLabel('Admin token').getAttribute('aria-invalid'), 'true')
-  t.equal(await page.evaluate(() => sessionStorage.length), 0, 'nothing kept')
+  t.equal((await storage(page, TOKEN_KEY)).session, 0, 'nothing kept')
   t.ok(await page.getByRole('navigation', { name: 'Sections' }).isHidden(), 'still signed out')
   await shoot('sign-in-refused')
 })
 
 t.test('with the keyboard alone: Tab reaches the token field with a visible focus ring, Enter signs in', async (t) => {
-  t.plan(7)
+  t.plan(6)
   await page.goto(CONSOLE)
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor()
   await page.keyboard.press('Tab')
-  t.same(await focused(), { id: 'token', text: '', ring: 'solid 3px' }, 'the first Tab stop is the token field, ringed')
+  t.same(await focused(page), { id: 'token', text: '', ring: 'solid 3px' }, 'the first Tab stop is the token field, ringed')
   await page.keyboard.type(WRITE_TOKEN)
   await page.keyboard.press('Tab')
-  t.same(await focused(), { id: '', text: 'Sign in', ring: 'solid 3px' }, 'the next is the button, ringed too')
+  t.same(await focused(page), { id: '', text: 'Sign in', ring: 'solid 3px' }, 'the next is the button, ringed too')
   await page.keyboard.press('Shift+Tab')
   await page.keyboard.press('Enter')
   await page.getByRole('heading', { level: 1, name: 'Features' }).waitFor()
-  t.equal((await focused()).text, 'Features', 'the focus moved to the new screen\'s heading')
-  t.equal(await page.evaluate(() => sessionStorage.getItem('tideflags.adminToken')), WRITE_TOKEN, 'kept in this tab\'s session storage')
-  t.equal(await page.evaluate(() => localStorage.length), 0, 'and nowhere that outlives the tab')
+  t.equal((await focused(page)).text, 'Features', 'the focus moved to the new screen\'s heading')
+  t.same(await storage(page, TOKEN_KEY), { session: 1, local: 0, value: WRITE_TOKEN }, 'kept in this tab\'s session storage only, nowhere that outlives the tab')
   t.ok(await page.getByRole('navigation', { name: 'Sections' }).isVisible())
   await page.getByRole('checkbox', { name: 'feature_3 active' }).waitFor()
   t.same(await page.locator('#features tbody th').allTextContents(), ['feature_1', 'feature_2', 'feature_3'])
@@ -202,7 +142,7 @@ t.test('retiring a feature (unticking active) takes it out of /features for the 
   await page.getByRole('status').filter({ hasText: 'feature_3 active: true -> false' }).waitFor()
   t.notOk(await box.isChecked())
   t.same(await until(userFeatures, (list) => !list.includes('feature_3'), 'feature_3 to leave /features'), ['feature_1', 'feature_2'])
-  t.ok(await box.evaluate((e) => e === document.activeElement), 'the focus stayed on the box after the table was read again')
+  t.ok(await hasFocus(page, '[aria-label="feature_3 active"]'), 'the focus stayed on the box after the table was read again')
   await shoot('features-retired')
 })
 
@@ -216,7 +156,7 @@ t.test('setting a rollout: a bad percent is refused next to its field, a good on
   await page.locator('#rollout-percent-error').filter({ hasText: /./ }).waitFor()
   t.equal(await page.locator('#rollout-percent-error').textContent(), 'expected a percent from 0 to 100 with at most two decimals')
   t.equal(await page.getByRole('alert').textContent(), 'The request is not valid; see errors')
-  t.ok(await percent.evaluate((e) => e === document.activeElement && e.getAttribute('aria-invalid') === 'true'), 'the focus is on the refused field')
+  t.ok(await hasFocus(page, '#rollout-percent') && await percent.getAttribute('aria-invalid') === 'true', 'the focus is on the refused field, marked invalid')
   await percent.fill('25')
   await page.getByRole('button', { name: 'Save rollout' }).click()
   await page.getByRole('status').filter({ hasText: 'feature_3 rollout: - -> 25' }).waitFor()
@@ -279,7 +219,7 @@ t.test('the audit view shows the console\'s changes, newest first, and pages bac
   await page.getByRole('link', { name: 'Audit' }).click()
   await page.locator('#audit tbody tr').first().waitFor()
   // Every column but the time.
-  const rows = async (): Promise<string[]> => await rowsOf('#audit tbody tr', 1)
+  const rows = async (): Promise<string[]> => await rowsOf(page, '#audit tbody tr', 1)
   const first = await rows()
   t.equal(first.length, 20, 'a page of 20')
   t.same(first.slice(0, 7), [
@@ -315,7 +255,7 @@ t.test('explain: a refusal names its field; a user id gets /features\' answer an
   await page.locator('#explain-answer').waitFor()
   t.equal(await page.locator('#explain-answer').textContent(), JSON.stringify(await userFeatures()), 'the answer /features gives')
   t.same([await page.locator('#alert').textContent(), await page.locator('#explain-user-error').textContent()], ['', ''], 'the earlier refusal is cleared')
-  const why = await rowsOf('#explain tbody tr', 0, 3)
+  const why = await rowsOf(page, '#explain tbody tr', 0, 3)
   t.ok(why.includes('feature_3 | off | not_active'), why.join('; '))
   t.ok(why.includes('feature_9 | off | not_active'), 'in ES and the user\'s own set, but not active')
   await shoot('explain')
@@ -335,7 +275,7 @@ t.test('every input, button and select on every screen has an accessible name', 
   for (const [hash, heading, last] of screens) {
     await visit(hash, heading)
     await page.locator(last).first().waitFor()
-    const found = await controls()
+    const found = await controls(page, cdp)
     t.same(found.unnamed, [], `${hash}: no unnamed control among ${found.names.join(', ')}`)
     t.equal(found.names.length, found.domCount, `${hash}: the tree holds every control`)
   }
@@ -345,7 +285,7 @@ t.test('a read token can look, and its writes get the API\'s refusal; signing ou
   t.plan(4)
   await page.getByRole('button', { name: 'Sign out' }).click()
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor()
-  t.equal(await page.evaluate(() => sessionStorage.length), 0)
+  t.equal((await storage(page, TOKEN_KEY)).session, 0)
   await page.getByLabel('Admin token').fill(READ_TOKEN)
   await page.keyboard.press('Enter')
   // Signed in again, the console shows the view it was on; the features are one link away.
@@ -376,11 +316,7 @@ t.test('no CSP violation and no script error happened; the policy is enforced (a
   t.same(refused(consoleLines), [], 'no violation during the run')
   t.same(pageErrors, [])
   const before = consoleLines.length
-  await page.evaluate(() => {
-    const style = document.createElement('style')
-    style.textContent = 'body { background: red }'
-    document.head.append(style)
-  })
+  await addInlineStyle(page)
   await until(async () => refused(consoleLines.slice(before)), (lines) => lines.length > 0, 'the violation report')
   t.match(refused(consoleLines.slice(before))[0], /style-src 'self'/, 'the listener sees violations, so its silence above means none')
 })
