@@ -5,8 +5,9 @@
 //
 // Sign-in comes before routing, for every path under /admin/: an address over the failure limit gets
 // 429 with Retry-After, a missing, malformed or unknown token 401 (counted as a failure); the route
-// then checks the scope (403 for a read token on a write). Other paths (the console, later) are
-// answered by the router alone. Tokens are never logged: the access log holds method, path and status.
+// then checks the scope (403 for a read token on a write). Other paths (the web console's static
+// files, console-assets.ts) are answered by the router alone: they hold no data, and the console sends
+// the token with each API call. Tokens are never logged: the access log holds method, path and status.
 
 import type { IncomingMessage, Server } from 'node:http'
 import type { Logger } from 'pino'
@@ -23,6 +24,7 @@ import type { Metrics } from '../observability/metrics.js'
 import type { AdminStore } from '../store/admin/admin-store.js'
 import { AdminAuth } from './admin-auth.js'
 import { auditRoute } from './audit-route.js'
+import { consoleRoutes } from './console-assets.js'
 import { explainRoute } from './explain-route.js'
 import { FailureLimit } from './failure-limit.js'
 import { featuresRoutes } from './features-routes.js'
@@ -53,6 +55,7 @@ export function createAdminServer (config: Config & { admin: AdminConfig }, stor
     ...targetsRoutes(store, routing),
     explainRoute(store, routing),
     auditRoute(store, routing),
+    ...consoleRoutes(),
   ]
   const unmatched = metrics.counters(ADMIN_UNMATCHED)
   const router = createRouter(routes, replier, metrics, undefined, unmatched)

@@ -121,6 +121,22 @@ t.test('the CLI (cli/) is its own program: it imports only cli/, the tokens file
   t.same(violations((from, to) => layer(from) !== 'cli' && layer(to) === 'cli'), [], 'nothing of the service loads the CLI')
 })
 
+t.test('the web console (console/) runs in the browser: at run time it imports only console/, and nothing imports it', async (t) => {
+  const bad: string[] = []
+  for (const [from, edges] of graph) {
+    if (layer(from) !== 'console') continue
+    for (const e of edges) {
+      // Type-only imports of the admin API's answer shapes are erased by the bundler: the console is
+      // type-checked against the service's own types but carries none of its code.
+      const shapes = !e.runtime && (layer(e.to) === 'admin' || e.to === 'store/admin/admin-store.ts')
+      if (layer(e.to) !== 'console' && !shapes) bad.push(`${from} -> ${e.to}`)
+    }
+  }
+  t.same(bad, [], 'no node built-in, no package, no service code in the bundle')
+  t.same(violations((from, to) => layer(from) !== 'console' && layer(to) === 'console'), [], 'the service serves the built files, it never loads them')
+  t.ok(graph.get('console/types.ts')?.some((e) => !e.runtime && e.to === 'admin/feature-states.ts'), 'the rule reads the real imports')
+})
+
 /** Every file and package the given file loads with it at run time, transitively (`import()` aside). */
 function runtimeClosure (start: string): Set<string> {
   const seen = new Set<string>()
