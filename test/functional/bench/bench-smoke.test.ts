@@ -1,5 +1,6 @@
-// Keeps bench/ from rotting: runs the whole harness in quick mode (about a second of load) as
-// `npm run bench` would, and checks it finished with every sampled answer right. No timing assertions.
+// Keeps bench/ from rotting: runs the whole harness in quick mode (a fraction of a second of load per
+// scenario) as `npm run bench` would, and checks it finished with every sampled answer right; then the
+// paths the default quick run leaves out (conn-per-request under wrk, the seed target). No timing assertions.
 
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
