@@ -11,7 +11,8 @@ import { runAutocannon } from './generators/autocannon.js'
 import type { Generator, LoadResult } from './generators/load.js'
 import { runWrk } from './generators/wrk.js'
 import { liveBaselines, rssMb, startBaseline, type Baseline } from './processes.js'
-import { buildScenario, SCENARIO_NAMES, type ScenarioName } from './scenarios.js'
+import { buildScenario, SCENARIO_NAMES, type Scenario, type ScenarioName } from './scenarios.js'
+import { startSeed, type Seed } from './seed.js'
 import { LOCATION_HEADER, loadTargeting, unloadTargeting } from './targeting.js'
 
 /** Every knob of a run; bench/README.md explains each. */
@@ -32,6 +33,12 @@ export interface BenchOptions {
   readonly serviceNodeOptions: string
   /** Pause between two checked requests (ms). */
   readonly checkIntervalMs: number
+  /** Upper bound on a scenario's own connection count (c1000, c5000); --quick lowers it. */
+  readonly connectionCap: number
+  /** Measure the original Flask app under gunicorn as a third target (anonymous and bearer). */
+  readonly seed: boolean
+  /** NODE_CLUSTER_SCHED_POLICY for the service and the baseline alike: '' (node's default, rr on Linux), rr or none. */
+  readonly schedPolicy: '' | 'rr' | 'none'
   /** Progress lines go here (stderr by default). */
   readonly progress: (line: string) => void
 }
@@ -50,7 +57,13 @@ export const DEFAULT_OPTIONS: Omit<BenchOptions, 'progress'> = Object.freeze({
   cacheEntries: 0,
   serviceNodeOptions: '',
   checkIntervalMs: 5, // 5 ms: ~200 checked requests/s, noise next to the load
+  connectionCap: 100_000, // no cap: c5000 gets its 5,000
+  seed: false,
+  schedPolicy: '' as const,
 })
+
+/** The scenarios the seed target runs: the two the issue compares against the original stack. */
+export const SEED_SCENARIOS: readonly ScenarioName[] = ['anonymous', 'bearer']
 
 /** One measured run of one target. */
 export interface Sample extends LoadResult {
@@ -63,6 +76,10 @@ export interface ScenarioReport {
   readonly description: string
   readonly baseline: Sample[]
   readonly service: Sample[]
+  /** The original stack's runs, when the seed target ran this scenario; empty otherwise. */
+  readonly seed: Sample[]
+  /** Connections this scenario ran with. */
+  readonly connections: number
   readonly check: CheckReport
   /** Largest worker RSS after the scenario (MB), per worker. */
   readonly serviceRssMb: number[]
@@ -96,8 +113,9 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
   const featuresRedis = new RedisServer()
   let service: Service | undefined
   let baseline: Baseline | undefined
+  let seed: Seed | undefined
   const stop = async (): Promise<void> => {
-    await Promise.allSettled([service?.stop(), baseline?.stop()])
+    await Promise.allSettled([service?.stop(), baseline?.stop(), seed?.stop()])
     await Promise.allSettled([usersRedis.stop(), featuresRedis.stop()])
   }
   running.add(stop)
@@ -117,53 +135,36 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
 
     const bodyBytes = medianBodyBytes(data)
     // One after the other, each assigned at once, so an interrupted start still stops what it started.
-    baseline = await startBaseline(options.workers, bodyBytes)
-    service = await startService({
-      REDIS_USERS_URL: usersRedis.url,
-      REDIS_FEATURES_URL: featuresRedis.url,
+    const policy: Record<string, string> = options.schedPolicy === '' ? {} : { NODE_CLUSTER_SCHED_POLICY: options.schedPolicy }
+    baseline = await startBaseline(options.workers, bodyBytes, policy)
+    const serviceEnv = (usersUrl: string, featuresUrl: string): Record<string, string> => ({
+      REDIS_USERS_URL: usersUrl,
+      REDIS_FEATURES_URL: featuresUrl,
       REDIS_CLIENT_CACHE_ENTRIES: String(options.cacheEntries),
       // Read by the targeting scenario only; the others send no such header (one header lookup).
       LOCATION_HEADER,
       NODE_OPTIONS: options.serviceNodeOptions,
-    }, options.workers)
-    const serviceUrl = `${service.url}/features`
-    const servicePids = service.logs.filter((l) => l.msg === 'worker listening').map((l) => Number(l.pid))
+      ...policy,
+    })
+    service = await startService(serviceEnv(usersRedis.url, featuresRedis.url), options.workers)
+    if (options.seed) {
+      seed = await startSeed(usersRedis.url, featuresRedis.url)
+      log(`seed: gunicorn answering on ${seed.url}`)
+    }
 
     const scenarios: ScenarioReport[] = []
     for (const name of options.scenarios) {
       const scenario = buildScenario(name, data)
-      const run = (url: string, durationS: number): Promise<LoadResult> =>
-        generator({ url, connections: options.connections, durationS, calls: scenario.calls })
-      // The targeting keys exist only while their scenario runs: the others measure the plain data.
-      const targeting = scenario.targeting
-      const admin = targeting === undefined ? undefined : featuresRedis.client()
-      if (targeting !== undefined && admin !== undefined) await loadTargeting(targeting, admin)
+      // same-instance runs against its own service, on one Redis holding both data sets, started for
+      // the scenario and stopped after it: the other scenarios keep measuring the two-Redis layout.
+      const target = scenario.sameInstance === true ? await startSameInstance(data, serviceEnv, options.workers) : undefined
+      if (target !== undefined) running.add(target.stop)
       try {
-        log(`${name}: warm-up`)
-        await run(baseline.url, options.warmupS)
-        await run(serviceUrl, options.warmupS)
-        const report: ScenarioReport = {
-          name, description: scenario.description, baseline: [], service: [], check: { checked: 0, failed: 0, failures: [] }, serviceRssMb: [],
-        }
-        for (let round = 1; round <= options.rounds; round++) {
-          const b = await run(baseline.url, options.durationS)
-          report.baseline.push({ ...b, round })
-          const load = run(serviceUrl, options.durationS)
-          const check = await sampleWhile(data, serviceUrl, scenario.calls, load, options.checkIntervalMs, scenario.targeting)
-          const s = await load
-          report.service.push({ ...s, round })
-          report.check.checked += check.checked
-          report.check.failed += check.failed
-          report.check.failures.push(...check.failures.slice(0, 5 - report.check.failures.length))
-          log(`${name} round ${round}: baseline ${b.rps.toFixed(0)} req/s, service ${s.rps.toFixed(0)} req/s ` +
-            `(${(s.rps / b.rps * 100).toFixed(1)}%), p99 ${s.p99} ms, checked ${check.checked}, wrong ${check.failed}`)
-        }
-        report.serviceRssMb.push(...servicePids.map(rssMb))
-        scenarios.push(report)
+        scenarios.push(await runScenario(scenario, data, target?.service ?? service, baseline.url, options.seed ? seed : undefined, featuresRedis, generator, options))
       } finally {
-        if (targeting !== undefined && admin !== undefined) {
-          await unloadTargeting(targeting, admin)
-          admin.disconnect()
+        if (target !== undefined) {
+          await target.stop()
+          running.delete(target.stop)
         }
       }
     }
@@ -179,6 +180,83 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
   } finally {
     await stop()
     running.delete(stop)
+  }
+}
+
+/** Warm up, then alternate baseline, service (and seed) for the rounds, checking the service's answers. */
+async function runScenario (
+  scenario: Scenario, data: DataSet, service: Service, baselineUrl: string, seed: Seed | undefined,
+  featuresRedis: RedisServer, generator: Generator, options: BenchOptions,
+): Promise<ScenarioReport> {
+  const log = options.progress
+  const name = scenario.name as ScenarioName
+  const serviceUrl = `${service.url}/features`
+  const servicePids = service.logs.filter((l) => l.msg === 'worker listening').map((l) => Number(l.pid))
+  const connections = Math.min(scenario.connections ?? options.connections, options.connectionCap)
+  const seedUrl = seed !== undefined && SEED_SCENARIOS.includes(name) ? seed.url : undefined
+  const run = (url: string, durationS: number): Promise<LoadResult> =>
+    generator({ url, connections, durationS, calls: scenario.calls, closeEach: scenario.closeEach === true })
+  // The targeting keys exist only while their scenario runs: the others measure the plain data.
+  const targeting = scenario.targeting
+  const admin = targeting === undefined ? undefined : featuresRedis.client()
+  if (targeting !== undefined && admin !== undefined) await loadTargeting(targeting, admin)
+  try {
+    log(`${name}: warm-up (${connections} connections)`)
+    await run(baselineUrl, options.warmupS)
+    await run(serviceUrl, options.warmupS)
+    if (seedUrl !== undefined) await run(seedUrl, options.warmupS)
+    const report: ScenarioReport = {
+      name, description: scenario.description, baseline: [], service: [], seed: [], connections, check: { checked: 0, failed: 0, failures: [] }, serviceRssMb: [],
+    }
+    for (let round = 1; round <= options.rounds; round++) {
+      const b = await run(baselineUrl, options.durationS)
+      report.baseline.push({ ...b, round })
+      const load = run(serviceUrl, options.durationS)
+      const check = await sampleWhile(data, serviceUrl, scenario.calls, load, options.checkIntervalMs, scenario.targeting)
+      const s = await load
+      report.service.push({ ...s, round })
+      report.check.checked += check.checked
+      report.check.failed += check.failed
+      report.check.failures.push(...check.failures.slice(0, 5 - report.check.failures.length))
+      const o = seedUrl === undefined ? undefined : await run(seedUrl, options.durationS)
+      if (o !== undefined) report.seed.push({ ...o, round })
+      log(`${name} round ${round}: baseline ${b.rps.toFixed(0)} req/s, service ${s.rps.toFixed(0)} req/s ` +
+        `(${(s.rps / b.rps * 100).toFixed(1)}%), p99 ${s.p99} ms, max ${s.maxLatency} ms, timeouts ${s.timeouts}/${b.timeouts}, ` +
+        `${o === undefined ? '' : `seed ${o.rps.toFixed(0)} req/s (service x${(s.rps / o.rps).toFixed(1)}), `}checked ${check.checked}, wrong ${check.failed}`)
+    }
+    report.serviceRssMb.push(...servicePids.map(rssMb))
+    return report
+  } finally {
+    if (targeting !== undefined && admin !== undefined) {
+      await unloadTargeting(targeting, admin)
+      admin.disconnect()
+    }
+  }
+}
+
+/** A third Redis holding both data sets, and a service whose two URLs both name it. */
+async function startSameInstance (
+  data: DataSet, serviceEnv: (usersUrl: string, featuresUrl: string) => Record<string, string>, workers: number,
+): Promise<{ service: Service, stop: () => Promise<void> }> {
+  const redis = new RedisServer()
+  let service: Service | undefined
+  const stop = async (): Promise<void> => {
+    await service?.stop()
+    await redis.stop()
+  }
+  try {
+    await redis.start()
+    const client = redis.client()
+    try {
+      await loadData(data, client, client)
+    } finally {
+      client.disconnect()
+    }
+    service = await startService(serviceEnv(redis.url, redis.url), workers)
+    return { service, stop }
+  } catch (err) {
+    await stop()
+    throw err
   }
 }
 

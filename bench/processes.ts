@@ -18,11 +18,11 @@ export interface Baseline {
 }
 
 /** Start the static baseline with `workers` workers answering `bodyBytes`-byte bodies. */
-export async function startBaseline (workers: number, bodyBytes: number): Promise<Baseline> {
+export async function startBaseline (workers: number, bodyBytes: number, env: Record<string, string> = {}): Promise<Baseline> {
   const port = await freePort()
   // Run through tsx like the harness; the loader costs at startup only, the workers run plain node:http.
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', BASELINE, String(port), String(workers), String(bodyBytes)], {
-    env: { ...process.env, NODE_V8_COVERAGE: '' },
+    env: { ...process.env, NODE_V8_COVERAGE: '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   liveBaselines.add(child)

@@ -22,6 +22,12 @@ export interface Scenario {
   readonly calls: readonly Call[]
   /** Targeting data the scenario writes before it runs and removes after (the targeting scenario). */
   readonly targeting?: TargetingData
+  /** Concurrent connections for this scenario, instead of the run's `--connections`. */
+  readonly connections?: number
+  /** One new connection per request (`Connection: close`). */
+  readonly closeEach?: boolean
+  /** Run against a second service whose two Redis URLs name one instance holding both data sets. */
+  readonly sameInstance?: boolean
 }
 
 const ANONYMOUS: Call = Object.freeze({ authorization: undefined, caller: 'anonymous' })
@@ -47,7 +53,7 @@ function spread (from: readonly Call[], count: number): Call[] {
 }
 
 /** Names of all scenarios, in the order they run. */
-export const SCENARIO_NAMES = ['anonymous', 'bearer', 'basic', 'unknown', 'mix', 'targeting'] as const
+export const SCENARIO_NAMES = ['anonymous', 'bearer', 'basic', 'unknown', 'mix', 'targeting', 'conn-per-request', 'same-instance', 'c1000', 'c5000'] as const
 export type ScenarioName = typeof SCENARIO_NAMES[number]
 
 /** Build a scenario's call list from the data set. */
@@ -77,6 +83,15 @@ export function buildScenario (name: ScenarioName, data: DataSet): Scenario {
       const calls = bearer(data).map((call, i) => ({ ...call, location: locationName(i) }))
       return { name, description: 'bearer with a location header; 50 location sets, 20 schedules (10 open), 10 rollouts', calls, targeting: generateTargeting(data) }
     }
+    // The next four send the bearer calls, the common authenticated path, and change one other thing.
+    case 'conn-per-request':
+      return { name, description: 'bearer, Connection: close on every request: a new connection each', calls: bearer(data), closeEach: true }
+    case 'same-instance':
+      return { name, description: 'bearer, against a service whose users and features URLs name one Redis', calls: bearer(data), sameInstance: true }
+    case 'c1000':
+      return { name, description: 'bearer over 1,000 keep-alive connections', calls: bearer(data), connections: 1000 }
+    case 'c5000':
+      return { name, description: 'bearer over 5,000 keep-alive connections', calls: bearer(data), connections: 5000 }
   }
 }
 

@@ -11,6 +11,8 @@ export interface LoadOptions {
   readonly durationS: number
   /** One is drawn at random per request. */
   readonly calls: readonly Call[]
+  /** Send `Connection: close` with every request: one new connection per request (connection churn). */
+  readonly closeEach?: boolean
 }
 
 /** What a load run measured. Latencies in ms. */
@@ -20,6 +22,10 @@ export interface LoadResult {
   readonly p50: number
   readonly p99: number
   readonly p999: number
+  /** The slowest answer of the run: a starved connection shows here, not in p99. */
+  readonly maxLatency: number
+  /** Requests the generator gave up on (wrk: no answer within 2 s; autocannon: its 10 s), also in `errors`. */
+  readonly timeouts: number
   /** Socket errors and timeouts. */
   readonly errors: number
   /** Responses with a status outside 2xx (the 401 scenario expects them). */

@@ -33,9 +33,10 @@ export const runWrk: Generator = async (options) => {
       writeFileSync(headersFile, options.calls.map((call) => (call.authorization ?? '') + (call.location === undefined ? '' : '\t' + call.location)).join('\n') + '\n')
     }
     // bash's `times` reports the CPU its children used: wrk's own share, measured by the kernel.
-    const args = ['-t1', `-c${options.connections}`, `-d${options.durationS}s`, '-s', SCRIPT, options.url]
+    // wrk takes whole seconds only (-d0.1s is a usage error): short runs last one second.
+    const args = ['-t1', `-c${options.connections}`, `-d${Math.max(1, Math.round(options.durationS))}s`, '-s', SCRIPT, options.url]
     const child = spawn('bash', ['-c', 'wrk "$@" && times', 'wrk', ...args], {
-      env: { ...process.env, TF_WRK_HEADERS: headersFile },
+      env: { ...process.env, TF_WRK_HEADERS: headersFile, TF_WRK_CLOSE: options.closeEach === true ? '1' : '' },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     let out = ''
@@ -64,6 +65,8 @@ export function parseWrk (out: string, code: number | null): LoadResult {
     p50: n('p50') / 1000,
     p99: n('p99') / 1000,
     p999: n('p999') / 1000,
+    maxLatency: n('max') / 1000,
+    timeouts: n('timeout'),
     errors: n('connect') + n('read') + n('write') + n('timeout'),
     // wrk counts statuses above 399; the service sends no 3xx without If-None-Match.
     non2xx: n('status'),

@@ -4,6 +4,9 @@
 -- p99.9 and rounds latencies.
 
 local file = os.getenv("TF_WRK_HEADERS")
+-- TF_WRK_CLOSE=1: every request says Connection: close, and wrk opens a new connection after each answer.
+local close = os.getenv("TF_WRK_CLOSE") == "1"
+if close then wrk.headers["Connection"] = "close" end
 local headers = {}
 if file and file ~= "" then
   for line in io.lines(file) do
@@ -13,6 +16,7 @@ if file and file ~= "" then
     local h = {}
     if auth ~= "" then h.Authorization = auth end
     if location ~= nil then h["X-Location"] = location end
+    if close then h.Connection = "close" end
     headers[#headers + 1] = h
   end
 end
@@ -30,7 +34,7 @@ end
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    'TFJSON {"requests":%d,"durationUs":%d,"p50":%d,"p99":%d,"p999":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency:percentile(99.9),
+    'TFJSON {"requests":%d,"durationUs":%d,"p50":%d,"p99":%d,"p999":%d,"max":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max,
     e.connect, e.read, e.write, e.status, e.timeout))
 end

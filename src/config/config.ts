@@ -87,6 +87,8 @@ export interface Config {
   readonly clusterMetrics: boolean
   /** V8 young-generation semi-space of each worker forked by our primary (MB); 0 leaves V8's default. */
   readonly workerSemiSpaceMb: number
+  /** cluster.schedulingPolicy of our primary: none, workers accept; rr, the primary accepts for them. */
+  readonly clusterScheduling: 'rr' | 'none'
   /**
    * Most features one /features answer may hold (features). Checked before the answer is computed,
    * on the bound |global| + min(|user's set|, |active|): past it the caller gets
@@ -161,12 +163,19 @@ export function loadConfig (env: Env = process.env): Config {
     accessLog: boolean(env, 'ACCESS_LOG', DEFAULTS.accessLog),
     clusterMetrics: boolean(env, 'TIDEFLAGS_CLUSTER_METRICS', false),
     workerSemiSpaceMb: integer(env, 'WORKER_SEMI_SPACE_MB', DEFAULTS.workerSemiSpaceMb, 0, 1024),
+    clusterScheduling: clusterScheduling(env),
     maxAnswerFeatures: integer(env, 'MAX_ANSWER_FEATURES', DEFAULTS.maxAnswerFeatures, 1, 10_000_000),
     maxOfrepFlags: integer(env, 'MAX_OFREP_FLAGS', DEFAULTS.maxOfrepFlags, 1, 10_000_000),
     location: locationConfig(env),
     corsOrigins: corsOrigins(env),
     admin: adminConfig(env, port),
   })
+}
+
+function clusterScheduling (env: Env): 'rr' | 'none' {
+  const value = optionalString(env, 'CLUSTER_SCHEDULING') ?? DEFAULTS.clusterScheduling
+  if (value !== 'rr' && value !== 'none') throw new ConfigError('CLUSTER_SCHEDULING', 'rr or none')
+  return value
 }
 
 function adminConfig (env: Env, publicPort: number): AdminConfig | undefined {

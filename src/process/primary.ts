@@ -23,7 +23,7 @@ export function runPrimary (config: Config): void {
     log.info({ store: 'embedded', file: config.store.file, workers: config.workers },
       'tideflags starting on the embedded development store (no Redis; read-only, reloads on change; not for production)')
   } else {
-    log.info({ store: 'redis', workers: config.workers }, 'tideflags starting on Redis')
+    log.info({ store: 'redis', workers: config.workers, scheduling: config.clusterScheduling }, 'tideflags starting on Redis')
   }
 
   const backoff = new RestartBackoff()
@@ -38,6 +38,8 @@ export function runPrimary (config: Config): void {
   let listened = false
   cluster.once('listening', () => { listened = true })
 
+  // node reads the policy once, in setupPrimary: it must be set first.
+  cluster.schedulingPolicy = config.clusterScheduling === 'none' ? cluster.SCHED_NONE : cluster.SCHED_RR
   cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, config.workerSemiSpaceMb) })
   // Workers ask the primary for the cluster's metrics; it tells them which metrics are cluster-wide.
   const fork = (): Worker => cluster.fork({ TIDEFLAGS_CLUSTER_METRICS: '1' })

@@ -1,15 +1,21 @@
-// Keeps bench/ from rotting: runs the whole harness in quick mode (about a second of load) as
-// `npm run bench` would, and checks it finished with every sampled answer right. No timing assertions.
+// Keeps bench/ from rotting: runs the whole harness in quick mode (a fraction of a second of load per
+// scenario) as `npm run bench` would, and checks it finished with every sampled answer right; then the
+// paths the default quick run leaves out (conn-per-request under wrk, the seed target). No timing assertions.
 
 import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { hasWrk, runWrk } from '../../../bench/generators/wrk.js'
+import { seedAvailable } from '../../../bench/seed.js'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 
-t.test('the benchmark harness runs every scenario in quick mode and checks the answers it samples', async (t) => {
-  t.plan(4)
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--no-save'], {
+// Run `bench/run.ts <args>` and collect its output.
+async function bench (args: readonly string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
     cwd: ROOT,
     // Coverage of the harness is not the point; keep its child processes out of the report. tap
     // records subprocess coverage itself (@tapjs/processinfo), so NODE_V8_COVERAGE alone does not:
@@ -23,9 +29,75 @@ t.test('the benchmark harness runs every scenario in quick mode and checks the a
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  return { code, stdout, stderr }
+}
+
+// The table's rows of one target, as {scenario, conns, timeouts} read from its columns.
+function rowsOf (stdout: string, target: string): Array<{ scenario: string, conns: number, cells: string[] }> {
+  return stdout.split('\n')
+    .map((line) => line.split('|').map((cell) => cell.trim()))
+    .filter((cells) => cells[2] === target)
+    .map((cells) => ({ scenario: cells[1] as string, conns: Number(cells[3]), cells }))
+}
+
+t.test('the benchmark harness runs every scenario autocannon can drive in quick mode and checks the answers it samples', async (t) => {
+  const { code, stdout, stderr } = await bench(['--quick', '--no-save'])
   t.equal(code, 0, `exit code 0 (stderr: ${stderr.slice(-2000)})`)
   t.match(stdout, /\| scenario +\| target/, 'prints the table')
-  const rows = stdout.split('\n').filter((line) => / service +\|/.test(line))
-  t.equal(rows.length, 6, 'one service row per scenario, targeting included')
+  const rows = rowsOf(stdout, 'service')
+  t.same(rows.map((r) => r.scenario), ['anonymous', 'bearer', 'basic', 'unknown', 'mix', 'targeting', 'same-instance', 'c1000', 'c5000'],
+    'one service row per scenario; conn-per-request needs wrk')
+  // --quick caps c1000 and c5000 at 16 connections; the override itself still applies.
+  t.same(rows.map((r) => r.conns), [4, 4, 4, 4, 4, 4, 4, 16, 16], 'c1000 and c5000 run with their own (capped) connection count')
   t.notMatch(stderr, /wrong [1-9]/, 'no wrong answer in any round')
+  t.match(stderr, /same-instance round 1: .*checked [1-9]\d*, wrong 0/, 'the same-instance service answered checked requests right')
+})
+
+t.test('the conn-per-request scenario is refused under autocannon, which cannot open a connection per request', async (t) => {
+  const refused = await bench(['--quick', '--no-save', '--scenarios', 'conn-per-request'])
+  t.equal(refused.code, 2, 'a usage error')
+  t.match(refused.stderr, /needs --generator wrk/)
+})
+
+t.test('wrk with closeEach opens one connection per request, and keeps them alive without it', { skip: hasWrk() ? false : 'wrk is not on PATH' }, async (t) => {
+  let connections = 0
+  let requests = 0
+  const server = createServer((_req, res) => { requests++; res.end('{}') })
+  server.on('connection', () => { connections++ })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => server.close())
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/features`
+  const calls = [{ authorization: 'Bearer a', caller: 0 }, { authorization: undefined, caller: 'anonymous' as const }]
+  for (const closeEach of [true, false]) {
+    connections = 0
+    requests = 0
+    const result = await runWrk({ url, connections: 2, durationS: 1, calls, closeEach })
+    t.ok(result.requests > 10, `closeEach ${closeEach}: requests answered`)
+    if (closeEach) t.ok(connections >= requests - 2, `a connection per request (${connections} connections, ${requests} requests)`)
+    // wrk may open one more (a late reconnect of the previous run can land after the reset).
+    else t.ok(connections <= 4 && requests > 50 * connections, `keep-alive: ${connections} connections for ${requests} requests`)
+    t.equal(result.timeouts, 0)
+    t.ok(result.maxLatency >= result.p99, 'the max latency is read, at least the p99')
+  }
+})
+
+t.test('the conn-per-request scenario runs end to end under wrk', { skip: hasWrk() ? false : 'wrk is not on PATH' }, async (t) => {
+  const { code, stdout, stderr } = await bench(['--quick', '--no-save', '--generator', 'wrk', '--scenarios', 'conn-per-request'])
+  t.equal(code, 0, `exit code 0 (stderr: ${stderr.slice(-2000)})`)
+  t.same(rowsOf(stdout, 'service').map((r) => r.scenario), ['conn-per-request'])
+  t.match(stderr, /conn-per-request round 1: .*checked [1-9]\d*, wrong 0/, 'checked answers, none wrong')
+})
+
+t.test('the seed target runs next to the service when asked for, or is skipped with one line without gunicorn', async (t) => {
+  const { code, stdout, stderr } = await bench(['--quick', '--no-save', '--seed', '--scenarios', 'anonymous,bearer,basic'])
+  t.equal(code, 0, `exit code 0 (stderr: ${stderr.slice(-2000)})`)
+  const seed = rowsOf(stdout, 'seed')
+  if (seedAvailable().ok) {
+    t.same(seed.map((r) => r.scenario), ['anonymous', 'bearer'], 'a seed row for anonymous and bearer only')
+    t.ok(seed.every((r) => /x$/.test(r.cells[14] ?? '')), 'each seed row gives the service/seed ratio')
+  } else {
+    t.same(seed, [], 'no seed row')
+    t.match(stderr, /seed target skipped: gunicorn is not on PATH/, 'one line says why')
+  }
 })

@@ -55,6 +55,26 @@ t.test('WORKER_SEMI_SPACE_MB sets the workers\' semi-space; 0 leaves it to V8', 
   }
 })
 
+t.test('with CLUSTER_SCHEDULING none the workers accept connections themselves: a stopped primary does not stop new ones; with rr it does', async (t) => {
+  for (const policy of ['none', 'rr'] as const) {
+    // Left unset for none: the default is what is under test.
+    const service = await startService({ REDIS_USERS_URL: '', REDIS_FEATURES_URL: '', FEATURES_FILE: '', ...(policy === 'rr' ? { CLUSTER_SCHEDULING: 'rr' } : {}) }, 1, true)
+    t.teardown(() => service.stop())
+    service.process.kill('SIGSTOP')
+    try {
+      // A new connection each: with rr the primary accepts it and passes it on, so a stopped primary
+      // leaves it waiting; with none the worker's own accept answers it.
+      const answered = await httpGet(service.url + '/features').then((r) => r.status, () => 0)
+      if (policy === 'none') t.equal(answered, 200, 'none: answered while the primary is stopped')
+      else t.equal(answered, 0, 'rr: no answer while the primary is stopped')
+    } finally {
+      service.process.kill('SIGCONT')
+    }
+    t.equal((await httpGet(service.url + '/features')).status, 200, `${policy}: answered once the primary runs again`)
+    await service.stop()
+  }
+})
+
 const badEnv: [string, Record<string, string>, RegExp][] = [
   ['a bad PORT', { PORT: 'eighty' }, /^tideflags: PORT: expected an integer from 0 to 65535, got "eighty"\n$/],
   ['only one Redis URL', { REDIS_USERS_URL: 'redis://127.0.0.1:1' }, /^tideflags: REDIS_FEATURES_URL: expected set together with REDIS_USERS_URL/],

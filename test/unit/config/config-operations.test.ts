@@ -41,3 +41,11 @@ t.test('the pm2 ecosystem gives its workers the same semi-space as the default',
   const ecosystem = createRequire(import.meta.url)('../../../ecosystem.config.cjs') as { apps: Array<{ node_args: string[] }> }
   t.same(ecosystem.apps[0]?.node_args, [`--max-semi-space-size=${DEFAULTS.workerSemiSpaceMb}`])
 })
+
+t.test('CLUSTER_SCHEDULING defaults to none (workers accept), takes rr, refuses anything else', async (t) => {
+  t.equal(loadConfig({}).clusterScheduling, 'none')
+  t.equal(DEFAULTS.clusterScheduling, 'none')
+  t.equal(loadConfig({ CLUSTER_SCHEDULING: 'rr' }).clusterScheduling, 'rr')
+  t.equal(loadConfig({ CLUSTER_SCHEDULING: 'none' }).clusterScheduling, 'none')
+  t.throws(() => loadConfig({ CLUSTER_SCHEDULING: 'round-robin' }), { name: 'ConfigError', message: /^CLUSTER_SCHEDULING: expected rr or none/ })
+})
