@@ -40,10 +40,11 @@ export const DEFAULTS = Object.freeze({
   // 2 MB: V8's default lets each semi-space grow to 16 MB under load, ~25 MB of RSS per worker that
   // buys no measurable throughput here (bench/README.md step 8).
   workerSemiSpaceMb: 2,
-  // none: each worker accepts its own connections. With rr (node's default on Linux) the primary
-  // accepts every connection and passes it to a worker over IPC, a bottleneck under connection churn;
-  // none won every paired round for a connection per request (bench/README.md, round two).
-  clusterScheduling: 'none' as 'rr' | 'none',
+  // rr (node's default on Linux): the primary accepts every connection and passes it to a worker over
+  // IPC, which caps connection churn; none (each worker accepts its own) won every paired churn round
+  // (bench/README.md, round two) but is not yet measured on the keep-alive scenarios, where the
+  // kernel's uneven wake-ups under none are node's documented reason for rr: kept rr until it is.
+  clusterScheduling: 'rr' as 'rr' | 'none',
   // 10,000 features: 100 times the largest real answer, ~0.3 MB of JSON; the script then runs in
   // about a millisecond. A set far past it is bad data or abuse, never a real rollout.
   maxAnswerFeatures: 10_000,

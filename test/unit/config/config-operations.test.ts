@@ -42,9 +42,9 @@ t.test('the pm2 ecosystem gives its workers the same semi-space as the default',
   t.same(ecosystem.apps[0]?.node_args, [`--max-semi-space-size=${DEFAULTS.workerSemiSpaceMb}`])
 })
 
-t.test('CLUSTER_SCHEDULING defaults to none (workers accept), takes rr, refuses anything else', async (t) => {
-  t.equal(loadConfig({}).clusterScheduling, 'none')
-  t.equal(DEFAULTS.clusterScheduling, 'none')
+t.test('CLUSTER_SCHEDULING defaults to rr (the primary accepts), takes none, refuses anything else', async (t) => {
+  t.equal(loadConfig({}).clusterScheduling, 'rr')
+  t.equal(DEFAULTS.clusterScheduling, 'rr')
   t.equal(loadConfig({ CLUSTER_SCHEDULING: 'rr' }).clusterScheduling, 'rr')
   t.equal(loadConfig({ CLUSTER_SCHEDULING: 'none' }).clusterScheduling, 'none')
   t.throws(() => loadConfig({ CLUSTER_SCHEDULING: 'round-robin' }), { name: 'ConfigError', message: /^CLUSTER_SCHEDULING: expected rr or none/ })
