@@ -100,7 +100,7 @@ export const HTTP_ERRORS = Object.freeze({
 export type HttpErrorCode = keyof typeof HTTP_ERRORS
 
 /** Why a Redis command failed, as the `kind` label of tideflags_redis_errors_total. */
-export type RedisFailureKind = 'timeout' | 'connection' | 'reply' | 'overload'
+export type RedisFailureKind = 'timeout' | 'connection' | 'reply' | 'overload' | 'cluster'
 
 /** An error that maps to a client response. Thrown by stores and auth, turned into a reply by the server. */
 export class HttpError extends Error {

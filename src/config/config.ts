@@ -8,6 +8,7 @@ import { DEFAULTS, type LogLevel } from './defaults.js'
 import { openGeoIp, PACKAGED_GEOIP_DATABASE } from '../location/geoip.js'
 import { parseTrustedProxies, type TrustedProxies } from '../location/trust-proxy.js'
 import { loadAdminTokens, type AdminToken } from './admin-tokens.js'
+import { parseRedisTarget, type RedisTarget } from './redis-target.js'
 
 /** Where the service reads its data from. */
 export type StoreConfig =
@@ -17,6 +18,15 @@ export type StoreConfig =
       readonly usersUrl: string
       /** features Redis: `global_features`, `active_features`, `features:user:<id>` */
       readonly featuresUrl: string
+      /** What REDIS_USERS_URL names: one instance, Sentinel or Cluster (redis-target.ts). */
+      readonly users: RedisTarget
+      /** What REDIS_FEATURES_URL names. */
+      readonly features: RedisTarget
+      /**
+       * Where the hot reads go (REDIS_READ_FROM): `primary`, or `replica`, which trades the promise
+       * that an answer is never older than its request for replication lag (README "Scaling out").
+       */
+      readonly readFrom: 'primary' | 'replica'
     }
   | {
       readonly kind: 'embedded'
@@ -131,7 +141,7 @@ export function loadConfig (env: Env = process.env): Config {
   const featuresUrl = optionalString(env, 'REDIS_FEATURES_URL')
   let store: StoreConfig
   if (usersUrl !== undefined && featuresUrl !== undefined) {
-    store = { kind: 'redis', usersUrl: redisUrl('REDIS_USERS_URL', usersUrl), featuresUrl: redisUrl('REDIS_FEATURES_URL', featuresUrl) }
+    store = redisStore(env, usersUrl, featuresUrl)
   } else if (usersUrl === undefined && featuresUrl === undefined) {
     store = { kind: 'embedded', file: optionalString(env, 'FEATURES_FILE') ?? EXAMPLE_FEATURES_FILE }
   } else {
@@ -168,7 +178,7 @@ export function loadConfig (env: Env = process.env): Config {
     maxOfrepFlags: integer(env, 'MAX_OFREP_FLAGS', DEFAULTS.maxOfrepFlags, 1, 10_000_000),
     location: locationConfig(env),
     corsOrigins: corsOrigins(env),
-    admin: adminConfig(env, port),
+    admin: adminConfig(env, port, store),
   })
 }
 
@@ -178,7 +188,7 @@ function clusterScheduling (env: Env): 'rr' | 'none' {
   return value
 }
 
-function adminConfig (env: Env, publicPort: number): AdminConfig | undefined {
+function adminConfig (env: Env, publicPort: number, store: StoreConfig): AdminConfig | undefined {
   const rawPort = optionalString(env, 'ADMIN_PORT')
   const file = optionalString(env, 'ADMIN_TOKENS_FILE')
   const host = optionalString(env, 'ADMIN_HOST')
@@ -192,6 +202,11 @@ function adminConfig (env: Env, publicPort: number): AdminConfig | undefined {
   // Port 0 picks a free port each time: two zeros never collide.
   if (port === publicPort && port !== 0) throw new ConfigError('ADMIN_PORT', `a port other than PORT (${publicPort}): the public port never serves the admin API`)
   if (file === undefined) throw new ConfigError('ADMIN_TOKENS_FILE', 'the path of the admin tokens file when ADMIN_PORT is set')
+  // An admin write and its audit entry are one script over the changed key and the `audit` stream:
+  // two slots on a Cluster. Not supported there yet (README "Scaling out"); refused, not half-working.
+  if (store.kind === 'redis' && (store.users.kind === 'cluster' || store.features.kind === 'cluster')) {
+    throw new ConfigError('ADMIN_PORT', 'unset with a redis+cluster:// URL: the admin API needs one instance or a Sentinel primary')
+  }
   return Object.freeze({ port, host: host ?? DEFAULTS.adminHost, tokens: loadAdminTokens(file) })
 }
 
@@ -280,23 +295,32 @@ function boolean (env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `1, true, 0 or false, got ${JSON.stringify(raw)}`)
 }
 
-function redisUrl (name: string, raw: string): string {
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    throw new ConfigError(name, `a redis:// or rediss:// URL, got ${JSON.stringify(redact(raw))}`)
+function redisStore (env: Env, usersUrl: string, featuresUrl: string): StoreConfig {
+  const users = parseRedisTarget('REDIS_USERS_URL', usersUrl)
+  const features = parseRedisTarget('REDIS_FEATURES_URL', featuresUrl)
+  const readFrom = optionalString(env, 'REDIS_READ_FROM') ?? 'primary'
+  if (readFrom !== 'primary' && readFrom !== 'replica') {
+    throw new ConfigError('REDIS_READ_FROM', `primary or replica, got ${JSON.stringify(readFrom)}`)
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new ConfigError(name, `a redis:// or rediss:// URL, got protocol ${JSON.stringify(url.protocol)}`)
+  if (readFrom === 'replica') {
+    for (const [name, target] of [['REDIS_USERS_URL', users], ['REDIS_FEATURES_URL', features]] as const) {
+      if (target.kind === 'single') {
+        throw new ConfigError('REDIS_READ_FROM', `replica needs redis+sentinel:// or redis+cluster:// URLs, which find the replicas; ${name} names one instance`)
+      }
+    }
   }
-  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d+$/.test(url.pathname)) {
-    throw new ConfigError(name, `a database number as the URL path (redis://host:6379/0), got ${JSON.stringify(url.pathname)}`)
+  // The client-side cache's freshness rests on CLIENT TRACKING on the one server that holds the keys
+  // it read. A Cluster spreads them over nodes, and a replica reports changes only once replicated:
+  // refused there rather than half-working (README "Scaling out").
+  const cache = optionalString(env, 'REDIS_CLIENT_CACHE_ENTRIES')
+  if (cache !== undefined && cache !== '0') {
+    if (users.kind === 'cluster' || features.kind === 'cluster') {
+      throw new ConfigError('REDIS_CLIENT_CACHE_ENTRIES', '0 (unset) with a redis+cluster:// URL: the client-side cache works on one instance or a Sentinel primary only')
+    }
+    if (readFrom === 'replica') {
+      throw new ConfigError('REDIS_CLIENT_CACHE_ENTRIES', '0 (unset) with REDIS_READ_FROM=replica: the client-side cache tracks the primary only')
+    }
   }
-  return raw
+  return { kind: 'redis', usersUrl, featuresUrl, users, features, readFrom }
 }
 
-// A URL that fails to parse may still hold a password: never echo it whole.
-function redact (raw: string): string {
-  return raw.replace(/\/\/[^@/]*@/, '//***@')
-}

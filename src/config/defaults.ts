@@ -75,6 +75,11 @@ export const DEFAULTS = Object.freeze({
   maxBasicUserBytes: 1024, // 1 KiB of UTF-8: Basic's user name is ignored, but bounded
   maxInternedAnswers: 1_000, // distinct serialised answers per worker; data where every answer differs misses anyway
   maxBatchKeys: 128, // keys per batched call: a script runs alone on Redis's one thread (bench/README.md step 6)
+  // --- Redis Cluster (src/store/redis/topology.ts); each retry stays inside the command timeout
+  clusterMaxRedirections: 16, // MOVED/ASK/TRYAGAIN hops per command before it fails (a reshard moves a slot at a time)
+  clusterRetryDelayMs: 50, // 50 ms before retrying after ASK, TRYAGAIN, CLUSTERDOWN or a lost node
+  clusterSlotsRefreshTimeoutMs: 1_000, // 1 s for CLUSTER SLOTS to answer before another node is asked
+  clusterSlotsRefreshIntervalMs: 5_000, // 5 s: the slot map is also refreshed on every MOVED
   trackingHeartbeatMs: 1_000, // 1 s: a silently dead invalidation link is found within this plus the command timeout
   // 2 h: how long a browser may reuse a CORS preflight answer; Chromium caps it at 2 h, Firefox at 24 h.
   // Removing an origin from CORS_ORIGINS still takes effect at once: actual responses then lack the

@@ -13,7 +13,7 @@ export const LATENCY_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005,
 export const UNMATCHED = 'unmatched'
 
 // The kinds of tideflags_redis_errors_total, in the order of its counters.
-const REDIS_FAILURE_KINDS: readonly RedisFailureKind[] = ['timeout', 'connection', 'reply', 'overload']
+const REDIS_FAILURE_KINDS: readonly RedisFailureKind[] = ['timeout', 'connection', 'reply', 'overload', 'cluster']
 
 const MAX_STATUS = 600
 
@@ -38,6 +38,8 @@ export class Metrics {
   #inFlight = 0
   #locationInvalid = 0
   #scheduleInvalid = 0
+  /** The Redis servers the store reads from, asked at scrape time; none for the embedded store. */
+  #redisNodes: RedisNodesSource = async () => []
 
   /** @param options.defaultMetrics prom-client's process metrics (default on) */
   constructor (options: { defaultMetrics?: boolean } = {}) {
@@ -55,6 +57,11 @@ export class Metrics {
     let r = this.#routes.get(label)
     if (r === undefined) this.#routes.set(label, r = counters(label))
     return r
+  }
+
+  /** Report each Redis server's state (tideflags_redis_node_up) from `source`, asked per scrape. */
+  watchRedisNodes (source: RedisNodesSource): void {
+    this.#redisNodes = source
   }
 
   /** A request started. */
@@ -106,8 +113,8 @@ export class Metrics {
   // primary's AggregatorRegistry how to combine workers.
   #metricObjects (): object[] {
     const all = (): RouteCounters[] => [...this.#routes.values()]
-    const metric = (name: string, help: string, type: string, values: () => object[]): object =>
-      ({ name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) })
+    const metric = (name: string, help: string, type: string, values: () => object[] | Promise<object[]>, aggregator = 'sum'): object =>
+      ({ name, help, type, aggregator, get: async () => ({ name, help, type, aggregator, values: await values() }) })
     return [
       metric('tideflags_http_requests_total', 'HTTP requests answered, by route and status.', 'counter', () => {
         const values: object[] = []
@@ -134,8 +141,11 @@ export class Metrics {
       }),
       metric('tideflags_http_requests_in_flight', 'Requests being answered now.', 'gauge',
         () => [{ labels: {}, value: this.#inFlight }]),
-      metric('tideflags_redis_errors_total', 'Requests failed by Redis: timeout, connection, reply (e.g. wrong key type), overload (pending bound).', 'counter',
+      metric('tideflags_redis_errors_total', 'Requests failed by Redis: timeout, connection, reply (e.g. wrong key type), overload (pending bound), cluster (a Cluster resharding, failing over or down).', 'counter',
         () => REDIS_FAILURE_KINDS.map((kind, i) => ({ labels: { kind }, value: this.#redisErrors[i] }))),
+      // 'min' across workers: a node is up for the service only if every worker reaches it.
+      metric('tideflags_redis_node_up', 'Whether each Redis server the service reads from answered a PING (1) or not (0), by role and address.', 'gauge',
+        async () => (await this.#redisNodes()).map(({ redis, node, up }) => ({ labels: { redis, node }, value: up ? 1 : 0 })), 'min'),
       metric('tideflags_location_invalid_total', 'Requests whose location header held no valid location name; answered without a location.', 'counter',
         () => [{ labels: {}, value: this.#locationInvalid }]),
       metric('tideflags_schedule_invalid_total', 'Malformed schedule:<feature> contents met, once per distinct content per worker; each turns its feature off.', 'counter',
@@ -143,6 +153,9 @@ export class Metrics {
     ]
   }
 }
+
+/** Each Redis server the store reads from and whether it answered (FeatureStore.nodes). */
+export type RedisNodesSource = () => Promise<ReadonlyArray<{ readonly redis: string, readonly node: string, readonly up: boolean }>>
 
 function counters (label: string): RouteCounters {
   return { label, byStatus: new Float64Array(MAX_STATUS), buckets: new Float64Array(LATENCY_BUCKETS.length + 1), sum: 0, count: 0 }

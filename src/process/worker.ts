@@ -25,6 +25,7 @@ export async function runWorker (config: Config): Promise<void> {
   const metrics = new Metrics() // createServer registers its routes' labels
   const store = createStore(config, log, { scheduleInvalid: () => metrics.scheduleInvalid() })
   const drain = new Drain()
+  if (store.nodes !== undefined) metrics.watchRedisNodes(store.nodes.bind(store))
   answerPrimaryScrapes(metrics)
   const probe = readinessProbe(store)
   const accessLog = createAccessLog(config, log)

@@ -1,5 +1,6 @@
 // The contract every feature store fulfils. Two implementations: Redis (production) and embedded
-// (development, read from a JSON file). Sentinel/Cluster connections will be new implementations here.
+// (development, read from a JSON file). Redis may be one instance, Sentinel or a Cluster
+// (src/store/redis/topology.ts): one implementation follows all three.
 
 import type { RequestContext } from '../core/context.js'
 import type { FlagReason } from '../core/evaluate.js'
@@ -26,6 +27,11 @@ export interface FeatureStore {
    * read in one atomic step, decided by the same rule (core/evaluate.ts flagReasons). Used by OFREP.
    */
   flagsFor (context: RequestContext): Promise<ReadonlyMap<string, FlagReason>>
+  /**
+   * Each Redis server the store reads from, PINGed now (the redis_node_up gauge). Absent for the
+   * embedded store, which has none. Never rejects.
+   */
+  nodes?: () => Promise<ReadonlyArray<{ readonly redis: 'users' | 'features', readonly node: string, readonly up: boolean }>>
   /** Release connections, file watchers and timers. Idempotent. */
   close (): Promise<void>
 }

@@ -5,9 +5,11 @@
 // cost of one pass over the keyspace, never paid on the public path.
 
 import { readFileSync } from 'node:fs'
-import { Redis, type Result } from 'ioredis'
+import type { Redis, Result } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../../config/config.js'
+import type { RedisTarget } from '../../config/redis-target.js'
+import { connectTarget } from '../redis/topology.js'
 import { DEFAULTS } from '../../config/defaults.js'
 import { classify } from '../redis/classify.js'
 import { ACTIVE_KEY, clientOptions, GLOBAL_KEY, LOCATION_PREFIX, ROLLOUT_KEY, TOKEN_PREFIX, USER_PREFIX } from '../redis/redis-store.js'
@@ -40,17 +42,18 @@ export class RedisAdminStore implements AdminStore {
   readonly #users: Redis
 
   constructor (config: Config & { store: { kind: 'redis' } }, log: Logger) {
-    const connect = (url: string, name: string): Redis => {
-      const client = new Redis(url, clientOptions(config, name))
+    // Always the primary (writes), whatever REDIS_READ_FROM says; config.ts refuses a Cluster here.
+    const connect = (target: RedisTarget, name: string): Redis => {
+      const client = connectTarget(target, clientOptions(config, name)) as Redis
       // The feature store logs connection trouble; the admin connections only keep it from being unhandled.
       client.on('error', (err: Error) => { log.debug({ err, redis: name }, 'admin redis connection error') })
       return client
     }
-    this.#features = connect(config.store.featuresUrl, 'admin-features')
+    this.#features = connect(config.store.features, 'admin-features')
     this.#features.defineCommand('tideflagsAdminMember', { numberOfKeys: 2, lua: AUDIT_LUA + script('admin-member.lua') })
     this.#features.defineCommand('tideflagsAdminRollout', { numberOfKeys: 2, lua: AUDIT_LUA + script('admin-rollout.lua') })
     this.#features.defineCommand('tideflagsAdminSchedule', { numberOfKeys: 2, lua: AUDIT_LUA + script('admin-schedule.lua') })
-    this.#users = config.store.usersUrl === config.store.featuresUrl ? this.#features : connect(config.store.usersUrl, 'admin-users')
+    this.#users = config.store.users.identity === config.store.features.identity ? this.#features : connect(config.store.users, 'admin-users')
   }
 
   async snapshot (userId?: string): Promise<Snapshot> {

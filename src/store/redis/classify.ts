@@ -6,7 +6,16 @@ import { ReplyError } from 'ioredis'
 import { HttpError } from '../../errors.js'
 
 // Redis replies that mean "not now" rather than "never": the request may succeed on retry.
-const TRANSIENT_REPLIES = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'MASTERDOWN', 'CLUSTERDOWN', 'READONLY'])
+const TRANSIENT_REPLIES = new Set(['LOADING', 'BUSY', 'MASTERDOWN', 'READONLY'])
+// A Cluster's own "not now": a slot moving (MOVED/ASK past ioredis's redirections, TRYAGAIN for a
+// multi-key command during a migration) or the cluster down. Counted apart: a reshard or failover
+// shows on the metrics as what it is.
+const CLUSTER_REPLIES = new Set(['CLUSTERDOWN', 'TRYAGAIN', 'MOVED', 'ASK'])
+
+// ioredis's Cluster gives these plain Errors (no code) when it cannot route a command: the slot map
+// is being rebuilt or no node answers. Their message prefixes are the only mark, confined here like
+// the timeout below; test/functional/topology/cluster.test.ts provokes them with a real failover.
+const IOREDIS_CLUSTER_MESSAGES = ['Too many Cluster redirections', "Cluster isn't ready", 'None of startup nodes is available', 'Failed to refresh slots cache']
 
 // ioredis rejects a command past `commandTimeout` with a plain Error that has no code: its message is
 // the only mark. Confined to this one comparison, and test/functional/store/redis-faults.test.ts
@@ -19,10 +28,14 @@ export function classify (err: unknown): HttpError {
   if (err instanceof ReplyError) {
     // The first word of a Redis error reply is its error code (RESP protocol), not free text.
     const code = (err as Error).message.split(' ', 1)[0] as string
+    if (CLUSTER_REPLIES.has(code)) return new HttpError('TF_ERR_SERVICE_UNAVAILABLE', { cause: err, failure: 'cluster' })
     return new HttpError(TRANSIENT_REPLIES.has(code) ? 'TF_ERR_SERVICE_UNAVAILABLE' : 'TF_ERR_INTERNAL', { cause: err, failure: 'reply' })
   }
   // Everything else comes from the connection: refused, closed, not writeable, timed out.
-  const failure = err instanceof Error && err.message === IOREDIS_TIMEOUT_MESSAGE ? 'timeout' : 'connection'
+  const message = err instanceof Error ? err.message : ''
+  const failure = message === IOREDIS_TIMEOUT_MESSAGE
+    ? 'timeout'
+    : IOREDIS_CLUSTER_MESSAGES.some((prefix) => message.startsWith(prefix)) ? 'cluster' : 'connection'
   return new HttpError('TF_ERR_SERVICE_UNAVAILABLE', { cause: err, failure })
 }
 

@@ -9,7 +9,10 @@
 // auto-pipelining batches the other commands.
 
 import { readFileSync } from 'node:fs'
-import { Redis, ReplyError, type Result, type RedisOptions } from 'ioredis'
+import { type Cluster, Redis, ReplyError, type Result, type RedisOptions } from 'ioredis'
+import type { RedisTarget } from '../../config/redis-target.js'
+import { clusterAnswers, clusterFlags, clusterTokens, defineClusterCommands, isCluster } from './cluster-reads.js'
+import { connectTarget, nodeStates, type NodeState, type ReadFrom, type RedisClient } from './topology.js'
 import type { Logger } from 'pino'
 import type { Config } from '../../config/config.js'
 import { caller, type RequestContext } from '../../core/context.js'
@@ -23,6 +26,7 @@ import { OFREP_KEY, Refusals } from '../limits.js'
 import { TrackedCache, Tracker } from './tracking.js'
 import { classify, overloaded } from './classify.js'
 import { DEFAULTS } from '../../config/defaults.js'
+import { ACTIVE_KEY, GLOBAL_KEY, LOCATION_PREFIX, ROLLOUT_KEY, SCHEDULE_PREFIX, TOKEN_PREFIX, TOO_LARGE, USER_PREFIX } from './keys.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -44,13 +48,7 @@ const ANSWERS_LUA = SHARED_LUA + script('answers.lua')
 const TOKENS_LUA = script('tokens.lua')
 const FLAGS_LUA = SHARED_LUA + script('flags.lua')
 
-export const GLOBAL_KEY = 'global_features'
-export const ACTIVE_KEY = 'active_features'
-export const TOKEN_PREFIX = 'token:'
-export const USER_PREFIX = 'features:user:'
-export const LOCATION_PREFIX = 'location:'
-export const ROLLOUT_KEY = 'rollout'
-export const SCHEDULE_PREFIX = 'schedule:'
+export { ACTIVE_KEY, GLOBAL_KEY, LOCATION_PREFIX, ROLLOUT_KEY, SCHEDULE_PREFIX, TOKEN_PREFIX, USER_PREFIX } from './keys.js'
 // Batch slot of a user with a location: location:<name>|features:user:<id>. A location name holds no
 // `|` (src/location/location.ts), so the first `|` ends it whatever the user id holds.
 const SLOT_SEPARATOR = '|'
@@ -63,9 +61,6 @@ export const MAX_BATCH_KEYS = DEFAULTS.maxBatchKeys
 // The commands the batches send (ioredis names a script command by its defineCommand name).
 const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'mget'] as const
 
-
-// The error reply answers.lua and flags.lua give in place of an answer past the limit: 'TOOLARGE <bound>'.
-const TOO_LARGE = 'TOOLARGE'
 
 /** Connection options shared by both clients; see README "Redis failures" for the reasoning. */
 export function clientOptions (config: Config, name: string): RedisOptions {
@@ -95,8 +90,13 @@ export function clientOptions (config: Config, name: string): RedisOptions {
 /** Store backed by the users and features Redis instances. */
 export class RedisStore implements FeatureStore {
   readonly kind = 'redis' as const
-  readonly users: Redis
-  readonly features: Redis
+  readonly users: RedisClient
+  readonly features: RedisClient
+  /** Where the hot reads go (REDIS_READ_FROM); readiness pings those servers. */
+  readonly #readFrom: ReadFrom
+  /** Whether the features side is a Cluster (cluster-reads.ts) rather than one primary. */
+  readonly #clusterFeatures: boolean
+  readonly #clusterUsers: boolean
   readonly #maxPending: number
   readonly #log: Logger
   /** Client-side caches (undefined when off): token key -> user id or null; answer key -> answer. */
@@ -131,14 +131,22 @@ export class RedisStore implements FeatureStore {
     this.#maxAnswerArg = String(config.maxAnswerFeatures)
     this.#maxFlags = config.maxOfrepFlags
     this.#maxFlagsArg = String(config.maxOfrepFlags)
-    this.features = this.#connect(config.store.featuresUrl, config, 'features')
-    this.features.defineCommand('tideflagsAnswers', { lua: ANSWERS_LUA })
-    this.features.defineCommand('tideflagsFlags', { numberOfKeys: 5, lua: FLAGS_LUA })
+    const { users, features, readFrom } = config.store
+    this.#readFrom = readFrom
+    this.features = this.#connect(features, config, 'features')
+    this.#clusterFeatures = isCluster(this.features)
     // Both URLs may name the same instance and db: share one connection then.
-    this.users = config.store.usersUrl === config.store.featuresUrl
-      ? this.features
-      : this.#connect(config.store.usersUrl, config, 'users')
-    this.users.defineCommand('tideflagsTokens', { lua: TOKENS_LUA })
+    this.users = users.identity === features.identity ? this.features : this.#connect(users, config, 'users')
+    this.#clusterUsers = isCluster(this.users)
+    for (const client of new Set([this.users, this.features])) {
+      if (isCluster(client)) {
+        defineClusterCommands(client)
+      } else {
+        client.defineCommand('tideflagsAnswers', { lua: ANSWERS_LUA, readOnly: true })
+        client.defineCommand('tideflagsFlags', { numberOfKeys: 5, lua: FLAGS_LUA, readOnly: true })
+        client.defineCommand('tideflagsTokens', { lua: TOKENS_LUA, readOnly: true })
+      }
+    }
     this.#tokenBatch = new Batch((keys) => this.#readUserIds(keys), MAX_BATCH_KEYS)
     this.#answerBatch = new Batch((keys) => this.#readAnswers(keys), MAX_BATCH_KEYS)
     if (config.clientCacheEntries > 0) {
@@ -149,20 +157,34 @@ export class RedisStore implements FeatureStore {
       const answers = new TrackedCache<readonly string[]>(config.clientCacheEntries, [GLOBAL_KEY, ACTIVE_KEY, ROLLOUT_KEY], [SCHEDULE_PREFIX])
       this.#tokens = tokens
       this.#answers = answers
-      const { usersUrl, featuresUrl } = config.store
       const broadcast = [SCHEDULE_PREFIX]
+      // config.ts refuses the cache on a Cluster or with replica reads: these are single connections
+      // to one primary (an instance, or the Sentinel-managed one, followed across failovers).
+      const invalidations = (target: RedisTarget, name: string) => (overrides: RedisOptions): Redis =>
+        connectTarget(target, { ...clientOptions(config, `${name}-invalidations`), ...overrides }) as Redis
       if (this.users === this.features) {
-        this.#trackers.push(new Tracker(this.features, featuresUrl, clientOptions(config, 'features'), [tokens, answers] as TrackedCache<unknown>[], log, broadcast))
+        this.#trackers.push(new Tracker(this.features as Redis, invalidations(features, 'features'), [tokens, answers] as TrackedCache<unknown>[], log, broadcast))
       } else {
-        this.#trackers.push(new Tracker(this.users, usersUrl, clientOptions(config, 'users'), [tokens] as TrackedCache<unknown>[], log))
-        this.#trackers.push(new Tracker(this.features, featuresUrl, clientOptions(config, 'features'), [answers] as TrackedCache<unknown>[], log, broadcast))
+        this.#trackers.push(new Tracker(this.users as Redis, invalidations(users, 'users'), [tokens] as TrackedCache<unknown>[], log))
+        this.#trackers.push(new Tracker(this.features as Redis, invalidations(features, 'features'), [answers] as TrackedCache<unknown>[], log, broadcast))
       }
     }
   }
 
   async reachable (): Promise<boolean> {
-    const clients = this.users === this.features ? [this.features] : [this.users, this.features]
-    return Promise.all(clients.map(async (client) => await client.ping())).then(() => true, () => false)
+    const nodes = await this.nodes()
+    return nodes.every((node) => node.up)
+  }
+
+  /**
+   * Every server the hot reads use, each PINGed: one per role for an instance or a Sentinel
+   * connection, every primary (and with REDIS_READ_FROM=replica every replica) of a Cluster.
+   */
+  async nodes (): Promise<Array<NodeState & { readonly redis: 'users' | 'features' }>> {
+    const sides = this.users === this.features ? [['features', this.features]] as const : [['users', this.users], ['features', this.features]] as const
+    const states = await Promise.all(sides.map(async ([redis, client]) =>
+      (await nodeStates(client, this.#readFrom)).map((state) => ({ ...state, redis }))))
+    return states.flat()
   }
 
   userIdForToken (token: string): Promise<string | null> {
@@ -214,11 +236,12 @@ export class RedisStore implements FeatureStore {
    * call (the 401 path, which needs no speed); the known tokens of the batch are answered at once.
    */
   async #readUserIds (keys: readonly string[]): Promise<Array<string | null | Error | Promise<string | null>>> {
+    if (this.#clusterUsers) return await clusterTokens(this.users as Cluster, keys)
     const ids: Array<string | null | Error | Promise<string | null>> = await this.users.mget(keys as string[])
     const unknown: string[] = []
     for (let i = 0; i < ids.length; i++) if (ids[i] === null) unknown.push(keys[i] as string)
     if (unknown.length === 0) return ids
-    const again = this.users.tideflagsTokens(unknown.length, ...unknown)
+    const again = (this.users as Redis).tideflagsTokens(unknown.length, ...unknown)
     let next = 0
     for (let i = 0; i < ids.length; i++) {
       if (ids[i] !== null) continue
@@ -249,8 +272,10 @@ export class RedisStore implements FeatureStore {
       }
       if (slot.locationKey !== undefined && !sets.has(slot.locationKey)) sets.set(slot.locationKey, sets.size + 3)
     }
-    const reply = await this.features.tideflagsAnswers(3 + sets.size, GLOBAL_KEY, ACTIVE_KEY, ROLLOUT_KEY, ...sets.keys(),
-      this.#maxAnswerArg, users ? '1' : '0')
+    const reply = this.#clusterFeatures
+      ? await clusterAnswers(this.features as Cluster, [...sets.keys()], this.#maxAnswer, users)
+      : await (this.features as Redis).tideflagsAnswers(3 + sets.size, GLOBAL_KEY, ACTIVE_KEY, ROLLOUT_KEY, ...sets.keys(),
+        this.#maxAnswerArg, users ? '1' : '0')
     const first = reply[0] as string[] | Error
     if (first instanceof Error) {
       const refused = this.#refused(GLOBAL_KEY, first, this.#maxAnswer)
@@ -314,9 +339,12 @@ export class RedisStore implements FeatureStore {
     const { userId, location } = context
     const locationKey = LOCATION_PREFIX + (location ?? '')
     const located = location === undefined ? '0' : '1'
-    const [global, active, mine, here, rollout, scheduled] = await this.#bounded(() => (userId === null
-      ? this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX, ROLLOUT_KEY, locationKey, '0', this.#maxFlagsArg, located)
-      : this.features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId, ROLLOUT_KEY, locationKey, '1', this.#maxFlagsArg, located))
+    const features = this.features
+    const [global, active, mine, here, rollout, scheduled] = await this.#bounded(() => (isCluster(features)
+      ? clusterFlags(features, userId === null ? null : USER_PREFIX + userId, location === undefined ? null : locationKey, this.#maxFlags)
+      : userId === null
+        ? features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX, ROLLOUT_KEY, locationKey, '0', this.#maxFlagsArg, located)
+        : features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId, ROLLOUT_KEY, locationKey, '1', this.#maxFlagsArg, located))
       .catch((err: unknown) => { throw err instanceof ReplyError ? this.#refused(OFREP_KEY, err as Error, this.#maxFlags) : err }))
     const { schedules, now } = this.#clocked(scheduled)
     return flagReasons({
@@ -379,8 +407,8 @@ export class RedisStore implements FeatureStore {
     throw classify(err)
   }
 
-  #connect (url: string, config: Config, name: string): Redis {
-    const client = new Redis(url, clientOptions(config, name))
+  #connect (target: RedisTarget, config: Config & { store: { kind: 'redis' } }, name: string): RedisClient {
+    const client = connectTarget(target, clientOptions(config, name), config.store.readFrom)
     let healthy = true
     // Log transitions only: a Redis outage must not turn into a log flood.
     const lost = (err?: Error): void => {

@@ -4,7 +4,7 @@
 // holds only while both connections are up: any drop flushes everything and turns caching off until
 // tracking is re-established on the new connections.
 
-import { Redis, type RedisOptions } from 'ioredis'
+import type { Redis, RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
 import { DEFAULTS } from '../../config/defaults.js'
 import { noop } from '../../core/values.js'
@@ -114,14 +114,14 @@ export class Tracker {
    * @param broadcastPrefixes key prefixes whose every change is reported, read or not: Redis tracks the
    *   keys a script declares, not the ones it builds from the data it reads (schedule:<feature>)
    */
-  constructor (data: Redis, url: string, options: RedisOptions, caches: TrackedCache<unknown>[], log: Logger, broadcastPrefixes: readonly string[] = []) {
+  constructor (data: Redis, connect: (options: RedisOptions) => Redis, caches: TrackedCache<unknown>[], log: Logger, broadcastPrefixes: readonly string[] = []) {
     this.#data = data
     this.#caches = caches
     this.#log = log
     this.#broadcastPrefixes = broadcastPrefixes
-    this.#invalidations = new Redis(url, {
-      ...options,
-      connectionName: `${String(options.connectionName)}-invalidations`,
+    // A connection to the same server as `data` (through the sentinels for a Sentinel primary, so it
+    // follows a failover too; tracking is then re-established on both, below).
+    this.#invalidations = connect({
       // Renewed by hand after a reconnect: CLIENT ID must be asked before subscribing.
       autoResubscribe: false,
       enableAutoPipelining: false,

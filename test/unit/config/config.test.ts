@@ -21,7 +21,7 @@ t.test('with no environment the service runs on the embedded example store with 
 
 t.test('both Redis URLs select the Redis store', async (t) => {
   t.plan(1)
-  t.same(loadConfig(REDIS).store, { kind: 'redis', usersUrl: REDIS.REDIS_USERS_URL, featuresUrl: REDIS.REDIS_FEATURES_URL })
+  t.match(loadConfig(REDIS).store, { kind: 'redis', usersUrl: REDIS.REDIS_USERS_URL, featuresUrl: REDIS.REDIS_FEATURES_URL, users: { kind: 'single' }, features: { kind: 'single' }, readFrom: 'primary' })
 })
 
 t.test('every setting is read from its variable', async (t) => {

@@ -1,0 +1,162 @@
+// The hot reads on a Redis Cluster (README "Scaling out", the design). token:<t> and features:user:<id>
+// spread over hash slots, and a command or script may touch only keys of one slot, so the batched MGET
+// and the multi-key answer scripts would fail with CROSSSLOT. Here:
+//   - tokens: one GET per key. ioredis auto-pipelining sends each node's GETs of a turn as one write,
+//     so a batch costs one round trip per node, not per key;
+//   - answers: the small keys every request reads (global_features, active_features, rollout) are read
+//     once per batch from their own slots, each user's or location's set from its own, all in one
+//     round; the intersection with active_features is done in the worker. The schedules of the
+//     features that may be in an answer, and Redis TIME from the node of global_features, follow in a
+//     second round (which keys to read is known only from the first).
+// Each reply has the shape the answer scripts give (answers.lua, flags.lua), sizes bounded the same
+// way, so the store decides from it with the same code and the store contract suite holds for both.
+// What is lost: the keys are no longer read at one instant. Each key is read atomically, and every
+// read is sent after the request arrived (never older than its request), but a change written between
+// the reads of one batch may be seen in one key and not in another.
+
+import { ReplyError, type Cluster, type Redis, type Result } from 'ioredis'
+import { readFileSync } from 'node:fs'
+import { ACTIVE_KEY, GLOBAL_KEY, ROLLOUT_KEY, SCHEDULE_PREFIX, TOO_LARGE } from './keys.js'
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** src/store/redis/scripts/bounded.lua: { size } past the bound, else { size, members }. */
+    tideflagsBounded (key: string, bound: string, kind: 'set' | 'hash'): Result<BoundedReply, Context>
+    /** src/store/redis/scripts/clock.lua: TIME from the node of the key. */
+    tideflagsClock (key: string): Result<[string, string], Context>
+  }
+}
+
+/** bounded.lua's reply: the size alone past the bound, else the size and the members. */
+type BoundedReply = [number] | [number, string[]]
+
+/** A reply part: a list, or the error read in its place (a wrong type, a size past the limit). */
+type Part = string[] | Error
+
+/** The schedules part, as schedules.lua gives it: [] or [sec, usec, feature, fields, ...]. */
+type ScheduleParts = Array<string | string[] | Error>
+
+const lua = (name: string): string => readFileSync(new URL(`./scripts/${name}`, import.meta.url), 'utf8')
+
+/** Define the Cluster read scripts on a client; read-only, so REDIS_READ_FROM=replica may send them to replicas. */
+export function defineClusterCommands (client: Cluster): void {
+  client.defineCommand('tideflagsBounded', { numberOfKeys: 1, lua: lua('bounded.lua'), readOnly: true })
+  client.defineCommand('tideflagsClock', { numberOfKeys: 1, lua: lua('clock.lua'), readOnly: true })
+}
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)))
+const tooLarge = (bound: number): Error => new ReplyError(`${TOO_LARGE} ${bound}`)
+
+/** The user id (or null) of each token key, or that key's error (a wrong type) in its place. */
+export async function clusterTokens (users: Cluster, keys: readonly string[]): Promise<Array<string | null | Error>> {
+  return await Promise.all(keys.map(async (key) => await users.get(key).catch(asError)))
+}
+
+/**
+ * answers.lua's reply, read from a Cluster: [global, active rollouts, schedules, ...one part per set
+ * key]. Rejects as the script would for a failure of global_features itself.
+ */
+export async function clusterAnswers (features: Cluster, setKeys: readonly string[], limit: number, withRollout: boolean): Promise<Array<Part | ScheduleParts>> {
+  const bound = String(limit)
+  const [global, active, rollout, ...sets] = await Promise.all([
+    features.tideflagsBounded(GLOBAL_KEY, bound, 'set'),
+    features.smembers(ACTIVE_KEY).catch(asError),
+    withRollout ? features.tideflagsBounded(ROLLOUT_KEY, bound, 'hash').catch(asError) : undefined,
+    ...setKeys.map(async (key) => await features.tideflagsBounded(key, bound, 'set').catch(asError)),
+  ])
+  const [nglobal, globalMembers] = global
+  if (globalMembers === undefined) return [tooLarge(nglobal)]
+  const activeSet = active instanceof Error ? undefined : new Set(active)
+  const out: Array<Part | ScheduleParts> = [globalMembers, [], []]
+  if (rollout !== undefined) out[1] = active instanceof Error ? active : activeRollouts(rollout, activeSet as Set<string>)
+  const parts = await Promise.all(sets.map(async (set, i) => {
+    if (set instanceof Error) return set
+    if (active instanceof Error) return active // SINTER names active_features first: its error wins
+    const [nset, members] = set
+    const size = nglobal + Math.min(nset, active.length)
+    if (size > limit) return tooLarge(size)
+    return await intersect(features, setKeys[i] as string, members, active, activeSet as Set<string>)
+  }))
+  out.push(...parts)
+  out[2] = await schedulesOf(features, [out[0] as Part, out[1] as Part, ...parts], [1, 2, ...parts.map(() => 1)])
+  return out
+}
+
+/**
+ * flags.lua's reply, read from a Cluster: [global, active, the user's active features, the location's,
+ * active rollouts, schedules of global ∪ active]. Rejects on any error, as the script does.
+ */
+export async function clusterFlags (features: Cluster, userKey: string | null, locationKey: string | null, limit: number): Promise<[string[], string[], string[], string[], string[], ScheduleParts]> {
+  const bound = String(limit)
+  const [global, active, mine, here, rollout] = await Promise.all([
+    features.tideflagsBounded(GLOBAL_KEY, bound, 'set'),
+    features.tideflagsBounded(ACTIVE_KEY, bound, 'set'),
+    userKey === null ? undefined : features.tideflagsBounded(userKey, bound, 'set'),
+    locationKey === null ? undefined : features.tideflagsBounded(locationKey, bound, 'set'),
+    userKey === null ? undefined : features.tideflagsBounded(ROLLOUT_KEY, bound, 'hash'),
+  ])
+  const size = global[0] + active[0]
+  if (size > limit) throw tooLarge(size)
+  const globalMembers = global[1] as string[]
+  const activeMembers = active[1] as string[]
+  const activeSet = new Set(activeMembers)
+  if (rollout !== undefined && rollout[1] === undefined) throw tooLarge(rollout[0])
+  const [mineActive, hereActive] = await Promise.all([
+    mine === undefined ? [] : intersect(features, userKey as string, mine[1], activeMembers, activeSet),
+    here === undefined ? [] : intersect(features, locationKey as string, here[1], activeMembers, activeSet),
+  ])
+  const rollouts = rollout === undefined ? [] : activeRollouts(rollout, activeSet)
+  if (mineActive instanceof Error) throw mineActive
+  if (hereActive instanceof Error) throw hereActive
+  if (rollouts instanceof Error) throw rollouts
+  return [globalMembers, activeMembers, mineActive, hereActive, rollouts, await schedulesOf(features, [globalMembers, activeMembers], [1, 1])]
+}
+
+/**
+ * A set's members that are active. A set past the read bound was not read whole: its active members
+ * are then asked of its own node (SMISMEMBER with the active features, which are few enough here).
+ */
+async function intersect (features: Cluster, key: string, members: string[] | undefined, active: string[], activeSet: Set<string>): Promise<Part> {
+  if (members !== undefined) return members.filter((member) => activeSet.has(member))
+  if (active.length === 0) return []
+  const flags = await features.smismember(key, ...active).catch(asError)
+  return flags instanceof Error ? flags : active.filter((_, i) => flags[i] === 1)
+}
+
+/** The rollout hash's fields whose feature is active, flat { feature, percent, ... } (rollouts.lua). */
+function activeRollouts (rollout: BoundedReply | Error, activeSet: Set<string>): Part {
+  if (rollout instanceof Error) return rollout
+  const [nrollout, fields] = rollout
+  if (fields === undefined) return tooLarge(nrollout)
+  const selected: string[] = []
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (activeSet.has(fields[i] as string)) selected.push(fields[i] as string, fields[i + 1] as string)
+  }
+  return selected
+}
+
+/** schedules.lua from a Cluster: each feature's schedule hash from its own slot, TIME from one node. */
+async function schedulesOf (features: Cluster, lists: readonly Part[], steps: readonly number[]): Promise<ScheduleParts> {
+  const seen = new Set<string>()
+  lists.forEach((list, l) => {
+    if (list instanceof Error) return
+    for (let i = 0; i < list.length; i += steps[l] as number) seen.add(list[i] as string)
+  })
+  if (seen.size === 0) return []
+  const names = [...seen]
+  const [time, ...fields] = await Promise.all([
+    features.tideflagsClock(GLOBAL_KEY),
+    ...names.map(async (name) => await (features.call('HGETALL', SCHEDULE_PREFIX + name) as Promise<string[]>).catch(asError)),
+  ])
+  const out: ScheduleParts = [time[0], time[1]]
+  names.forEach((name, i) => {
+    const found = fields[i] as string[] | Error
+    if (found instanceof Error || found.length > 0) out.push(name, found)
+  })
+  return out.length === 2 ? [] : out
+}
+
+/** Whether a client is a Cluster: the reads above apply. */
+export function isCluster (client: Redis | Cluster): client is Cluster {
+  return (client as Cluster).isCluster === true
+}
