@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { Redis, type RedisOptions } from 'ioredis'
 import { freePort, RedisServer } from './redis-server.js'
 import {
-  assertOwnProcess, command, HOST, isRunning, killNow, makeDir, pairs, parseInfo, removeDir,
+  assertOwnProcess, command, HOST, isRunning, killNow, makeDir, pairs, parseInfo, removeDir, removeDirSync,
   startOnFreePort, trackUntilStopped, untrack, waitFor, withAdmin,
 } from './redis-topology.js'
 
@@ -198,13 +198,14 @@ export class RedisSentinelGroup {
     untrack(this)
   }
 
-  /** For the exit hook: kill without waiting (an 'exit' handler cannot await). */
-  killSync (): void {
+  /** For the exit hook: kill and remove without waiting (an 'exit' handler cannot await). */
+  cleanupSync (): void {
     for (const sentinel of this.#sentinelProcesses) killNow(sentinel.process)
     for (const server of [this.#primary, this.#replica]) {
       server?.resume()
       killNow(server?.process)
     }
+    removeDirSync(this.#dir)
   }
 
   #serverOnPort (port: number): RedisServer {
