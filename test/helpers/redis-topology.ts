@@ -76,11 +76,14 @@ export function removeDirSync (dir: string | undefined): void {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
 }
 
-/** `count` distinct free ports: two freePort() calls in a row may hand back the same port. */
-export async function freePorts (count: number): Promise<number[]> {
-  const ports = new Set<number>()
-  while (ports.size < count) ports.add(await freePort())
-  return [...ports]
+/**
+ * A free port not in `taken`: a port our own server is still starting on (or one just killed) can
+ * look free to freePort() and be handed out twice.
+ */
+export async function freePortOutside (taken: ReadonlySet<number>): Promise<number> {
+  let port = await freePort()
+  while (taken.has(port)) port = await freePort()
+  return port
 }
 
 /**
@@ -90,8 +93,7 @@ export async function freePorts (count: number): Promise<number[]> {
 export async function startOnFreePort (build: (port: number) => RedisServer, avoid: ReadonlySet<number> = new Set()): Promise<RedisServer> {
   let lastError: unknown
   for (let attempt = 0; attempt < 3; attempt++) {
-    let port = await freePort()
-    while (avoid.has(port)) port = await freePort()
+    const port = await freePortOutside(avoid)
     const server = build(port)
     server.port = port
     try {
