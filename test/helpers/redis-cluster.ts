@@ -8,8 +8,8 @@ import { join } from 'node:path'
 import { Cluster, type ClusterOptions, type Redis } from 'ioredis'
 import { RedisServer } from './redis-server.js'
 import {
-  adminClient, command, HOST, isRunning, killNow, makeDir, parseInfo, removeDir, startOnFreePort,
-  trackUntilStopped, untrack, waitFor, withAdmin,
+  adminClient, command, HOST, isRunning, killNow, makeDir, parseInfo, removeDir, removeDirSync,
+  startOnFreePort, trackUntilStopped, untrack, waitFor, withAdmin,
 } from './redis-topology.js'
 
 /** Number of hash slots in every Redis Cluster. */
@@ -284,12 +284,13 @@ export class RedisClusterGroup {
     untrack(this)
   }
 
-  /** For the exit hook: kill without waiting (an 'exit' handler cannot await). */
-  killSync (): void {
+  /** For the exit hook: kill and remove without waiting (an 'exit' handler cannot await). */
+  cleanupSync (): void {
     for (const node of this.nodes) {
       node.resume()
       killNow(node.process)
     }
+    removeDirSync(this.#dir)
   }
 
   #seeds (): Array<{ host: string, port: number }> {

@@ -7,10 +7,10 @@ import { once } from 'node:events'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Redis, type RedisOptions } from 'ioredis'
-import { freePort, RedisServer } from './redis-server.js'
+import { RedisServer } from './redis-server.js'
 import {
-  assertOwnProcess, command, HOST, isRunning, killNow, makeDir, pairs, parseInfo, removeDir,
-  startOnFreePort, trackUntilStopped, untrack, waitFor, withAdmin,
+  assertOwnProcess, command, freePortOutside, HOST, isRunning, killNow, makeDir, pairs, parseInfo,
+  removeDir, removeDirSync, startOnFreePort, trackUntilStopped, untrack, waitFor, withAdmin,
 } from './redis-topology.js'
 
 /** Where a sentinel listens, in the shape ioredis takes for its `sentinels` option. */
@@ -198,13 +198,14 @@ export class RedisSentinelGroup {
     untrack(this)
   }
 
-  /** For the exit hook: kill without waiting (an 'exit' handler cannot await). */
-  killSync (): void {
+  /** For the exit hook: kill and remove without waiting (an 'exit' handler cannot await). */
+  cleanupSync (): void {
     for (const sentinel of this.#sentinelProcesses) killNow(sentinel.process)
     for (const server of [this.#primary, this.#replica]) {
       server?.resume()
       killNow(server?.process)
     }
+    removeDirSync(this.#dir)
   }
 
   #serverOnPort (port: number): RedisServer {
@@ -225,8 +226,7 @@ export class RedisSentinelGroup {
     let lastError: unknown
     // Retried on a new port: the free port may be taken by another test before the sentinel binds it.
     for (let attempt = 0; attempt < 3; attempt++) {
-      let port = await freePort()
-      while (taken.has(port)) port = await freePort()
+      const port = await freePortOutside(taken)
       const file = join(dir, `sentinel-${port}.conf`)
       await writeFile(file, [
         `port ${port}`,

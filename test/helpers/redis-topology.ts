@@ -2,6 +2,7 @@
 // polling with sleeps, and a last-resort kill of every child process when the test process exits.
 // Never the machine's shared Redis on 6379: every port here comes from freePort().
 
+import { rmSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,31 +13,40 @@ import { freePort, RedisServer } from './redis-server.js'
 /** Every process of a topology listens here, so addresses in replies are the ones tests connect to. */
 export const HOST = '127.0.0.1'
 
-/** Something that can SIGKILL its processes synchronously (the only kind of work an 'exit' handler may do). */
-export interface KillableSync {
-  killSync (): void
+/** Something that can kill its processes and remove its files synchronously (all an 'exit' handler may do). */
+export interface SyncCleanup {
+  cleanupSync (): void
 }
 
-const live = new Set<KillableSync>()
-let exitHookInstalled = false
+const live = new Set<SyncCleanup>()
+
+function cleanupAll (): void {
+  for (const each of live) each.cleanupSync()
+  live.clear()
+}
 
 /**
- * Remember a topology until its stop(): if the test process exits without stopping it (an uncaught
- * error, a forgotten teardown), its redis-server processes are killed on the way out instead of
- * outliving the run and holding ports and memory on a shared machine.
+ * Remember a topology until its stop(): if the test process ends without stopping it, its processes
+ * are killed and its temp dir removed on the way out instead of outliving the run and holding ports
+ * and memory on a shared machine. 'exit' covers an uncaught error or a forgotten teardown; SIGALRM is
+ * how tap ends a test file that overran --timeout (SIGKILL follows 500 ms later, and a teardown that
+ * is still awaiting process exits by then never finishes).
  */
-export function trackUntilStopped (topology: KillableSync): void {
+export function trackUntilStopped (topology: SyncCleanup): void {
+  if (live.size === 0) {
+    process.on('exit', cleanupAll)
+    process.on('SIGALRM', cleanupAll)
+  }
   live.add(topology)
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.once('exit', () => {
-    for (const each of live) each.killSync()
-  })
 }
 
-/** Forget a topology once stop() has killed its processes itself. */
-export function untrack (topology: KillableSync): void {
+/** Forget a topology once stop() has cleaned up itself; the hooks go when nothing is left to clean. */
+export function untrack (topology: SyncCleanup): void {
   live.delete(topology)
+  if (live.size === 0) {
+    process.off('exit', cleanupAll)
+    process.off('SIGALRM', cleanupAll)
+  }
 }
 
 /** SIGKILL a child synchronously if it is still running (SIGKILL also ends a SIGSTOPped one). */
@@ -61,11 +71,19 @@ export async function removeDir (dir: string | undefined): Promise<void> {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true })
 }
 
-/** `count` distinct free ports: two freePort() calls in a row may hand back the same port. */
-export async function freePorts (count: number): Promise<number[]> {
-  const ports = new Set<number>()
-  while (ports.size < count) ports.add(await freePort())
-  return [...ports]
+/** removeDir for the exit hook, which cannot await. */
+export function removeDirSync (dir: string | undefined): void {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+}
+
+/**
+ * A free port not in `taken`: a port our own server is still starting on (or one just killed) can
+ * look free to freePort() and be handed out twice.
+ */
+export async function freePortOutside (taken: ReadonlySet<number>): Promise<number> {
+  let port = await freePort()
+  while (taken.has(port)) port = await freePort()
+  return port
 }
 
 /**
@@ -75,8 +93,7 @@ export async function freePorts (count: number): Promise<number[]> {
 export async function startOnFreePort (build: (port: number) => RedisServer, avoid: ReadonlySet<number> = new Set()): Promise<RedisServer> {
   let lastError: unknown
   for (let attempt = 0; attempt < 3; attempt++) {
-    let port = await freePort()
-    while (avoid.has(port)) port = await freePort()
+    const port = await freePortOutside(avoid)
     const server = build(port)
     server.port = port
     try {
