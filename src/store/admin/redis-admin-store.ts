@@ -168,9 +168,8 @@ export class RedisAdminStore implements AdminStore {
     await Promise.all(clients.map(async (client) => {
       try {
         await client.quit()
-      } catch {
-        client.disconnect()
-      }
+      } catch {}
+      client.disconnect() // closes a Sentinel client's failover-detector connections too
     }))
   }
 }

@@ -366,9 +366,10 @@ export class RedisStore implements FeatureStore {
     await Promise.all(clients.map(async (client) => {
       try {
         await client.quit()
-      } catch {
-        client.disconnect()
-      }
+      } catch {}
+      // Also after a clean QUIT: a Sentinel client's failover detector keeps its own connections to
+      // the sentinels, which only disconnect() closes (they would keep the process alive).
+      client.disconnect()
     }))
   }
 

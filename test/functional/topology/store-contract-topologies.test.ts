@@ -1,0 +1,62 @@
+// The store contract suite (test/helpers/store-contract.ts) against a Sentinel-managed primary and a
+// Redis Cluster, real processes started here: the same semantics as on one instance. On the Cluster
+// the answers are computed from keys read slot by slot (src/store/redis/cluster-reads.ts), not by the
+// multi-key scripts, so this is what shows both paths decide alike.
+
+import { pino } from 'pino'
+import t from 'tap'
+import type { Cluster, Redis } from 'ioredis'
+import { loadConfig } from '../../../src/config/config.js'
+import { createStore, type FeatureStore } from '../../../src/store/index.js'
+import { storeContract, type DataSet } from '../../helpers/store-contract.js'
+import { untilReachable } from '../../helpers/in-process.js'
+import { RedisSentinelGroup } from '../../helpers/redis-sentinel.js'
+import { RedisClusterGroup } from '../../helpers/redis-cluster.js'
+
+const log = pino({ level: 'silent' })
+const sentinel = new RedisSentinelGroup()
+const cluster = new RedisClusterGroup()
+let sentinelWriter: Redis
+let clusterWriter: Cluster
+
+t.before(async () => {
+  await Promise.all([sentinel.start(), cluster.start()])
+  sentinelWriter = sentinel.client()
+  clusterWriter = cluster.client()
+})
+t.teardown(async () => {
+  sentinelWriter?.disconnect()
+  clusterWriter?.disconnect()
+  await Promise.all([sentinel.stop(), cluster.stop()])
+})
+
+/** Write `data` in the production key layout through `client`, after emptying every primary. */
+async function write (client: Redis | Cluster, data: DataSet): Promise<void> {
+  const primaries = 'nodes' in client && typeof client.nodes === 'function' ? (client as Cluster).nodes('master') : [client as Redis]
+  await Promise.all(primaries.map(async (node) => await node.flushall()))
+  const writes: Array<Promise<unknown>> = []
+  for (const [token, id] of Object.entries(data.tokens ?? {})) writes.push(client.set(`token:${token}`, id))
+  if (data.global_features !== undefined) writes.push(client.sadd('global_features', ...data.global_features))
+  if (data.active_features !== undefined) writes.push(client.sadd('active_features', ...data.active_features))
+  for (const [id, list] of Object.entries(data.user_features ?? {})) writes.push(client.sadd(`features:user:${id}`, ...list))
+  for (const [name, list] of Object.entries(data.locations ?? {})) writes.push(client.sadd(`location:${name}`, ...list))
+  for (const [feature, percent] of Object.entries(data.rollouts ?? {})) writes.push(client.hset('rollout', feature, percent))
+  for (const [feature, fields] of Object.entries(data.schedules ?? {})) writes.push(client.hset(`schedule:${feature}`, fields))
+  await Promise.all(writes)
+}
+
+async function store (url: string, env: Record<string, string>): Promise<FeatureStore> {
+  const created = createStore(loadConfig({ REDIS_USERS_URL: url, REDIS_FEATURES_URL: url, ...env }), log)
+  await untilReachable(created)
+  return created
+}
+
+storeContract(t, 'redis store on a Sentinel primary', async (data, env = {}) => {
+  await write(sentinelWriter, data)
+  return await store(sentinel.url(), env)
+})
+
+storeContract(t, 'redis store on a Cluster', async (data, env = {}) => {
+  await write(clusterWriter, data)
+  return await store(cluster.url(), env)
+})
