@@ -46,10 +46,16 @@ export function defineClusterCommands (client: Cluster): void {
 
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)))
 const tooLarge = (bound: number): Error => new ReplyError(`${TOO_LARGE} ${bound}`)
+// The first word of a Redis error reply is its code (RESP): WRONGTYPE is the key's content, while
+// CLUSTERDOWN, TRYAGAIN, MOVED and the like are the cluster's state.
+const wrongTypeOnly = (err: unknown): Error => {
+  if (err instanceof ReplyError && (err as Error).message.startsWith('WRONGTYPE')) return err as Error
+  throw err
+}
 
 /** The user id (or null) of each token key, or that key's error (a wrong type) in its place. */
 export async function clusterTokens (users: Cluster, keys: readonly string[]): Promise<Array<string | null | Error>> {
-  return await Promise.all(keys.map(async (key) => await users.get(key).catch(asError)))
+  return await corked(users, () => Promise.all(keys.map(async (key) => await users.get(key).catch(asError))))
 }
 
 /**
@@ -58,12 +64,12 @@ export async function clusterTokens (users: Cluster, keys: readonly string[]): P
  */
 export async function clusterAnswers (features: Cluster, setKeys: readonly string[], limit: number, withRollout: boolean): Promise<Array<Part | ScheduleParts>> {
   const bound = String(limit)
-  const [global, active, rollout, ...sets] = await Promise.all([
+  const [global, active, rollout, ...sets] = await corked(features, () => Promise.all([
     features.tideflagsBounded(GLOBAL_KEY, bound, 'set'),
     features.smembers(ACTIVE_KEY).catch(asError),
     withRollout ? features.tideflagsBounded(ROLLOUT_KEY, bound, 'hash').catch(asError) : undefined,
     ...setKeys.map(async (key) => await features.tideflagsBounded(key, bound, 'set').catch(asError)),
-  ])
+  ]))
   const [nglobal, globalMembers] = global
   if (globalMembers === undefined) return [tooLarge(nglobal)]
   const activeSet = active instanceof Error ? undefined : new Set(active)
@@ -144,16 +150,35 @@ async function schedulesOf (features: Cluster, lists: readonly Part[], steps: re
   })
   if (seen.size === 0) return []
   const names = [...seen]
-  const [time, ...fields] = await Promise.all([
+  const [time, ...fields] = await corked(features, () => Promise.all([
     features.tideflagsClock(GLOBAL_KEY),
-    ...names.map(async (name) => await (features.call('HGETALL', SCHEDULE_PREFIX + name) as Promise<string[]>).catch(asError)),
-  ])
+    // Only a wrong type stands in for a schedule: the feature is then closed, as for a malformed hash.
+    // Any other failure (a lost node, a timeout, CLUSTERDOWN) fails the batch instead (503): taken
+    // for "no schedule" or "malformed", it would open or close features wrongly.
+    ...names.map(async (name) => await (features.call('HGETALL', SCHEDULE_PREFIX + name) as Promise<string[]>).catch(wrongTypeOnly)),
+  ]))
   const out: ScheduleParts = [time[0], time[1]]
   names.forEach((name, i) => {
     const found = fields[i] as string[] | Error
     if (found instanceof Error || found.length > 0) out.push(name, found)
   })
   return out.length === 2 ? [] : out
+}
+
+/**
+ * Issue a batch's commands with every node's socket corked, so each node gets them in one write
+ * instead of one write per command: what auto-pipelining does on one instance, kept off on a Cluster
+ * (topology.ts). ioredis writes a command to its node's socket synchronously once the cluster is
+ * ready; one issued later (the cluster still connecting) simply goes out on its own.
+ */
+function corked<T> (cluster: Cluster, issue: () => T): T {
+  const nodes = cluster.nodes()
+  for (const node of nodes) node.stream?.cork()
+  try {
+    return issue()
+  } finally {
+    for (const node of nodes) node.stream?.uncork()
+  }
 }
 
 /** Whether a client is a Cluster: the reads above apply. */
