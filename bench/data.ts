@@ -1,7 +1,7 @@
 // The benchmark's data set: deterministic (seeded), so every run and every machine measures the same
 // thing, and the expected answer of any caller can be computed here to check the service under load.
 
-import type { Redis } from 'ioredis'
+import { Cluster, type Redis } from 'ioredis'
 import { caller } from '../src/core/context.js'
 import { evaluate, sortFeatures, type Inputs } from '../src/core/evaluate.js'
 import type { TargetingData } from './targeting.js'
@@ -103,12 +103,25 @@ export function expectedBody (data: DataSet, userIndex: number | undefined, targ
 
 const BATCH = 10_000 // commands per pipeline: big enough to amortise round trips, small enough for memory
 
-/** Write the data set into the two Redis instances (which should be empty), pipelined. */
-export async function loadData (data: DataSet, users: Redis, features: Redis): Promise<void> {
+/**
+ * Write the data set into the two Redis deployments (which should be empty): pipelined on one
+ * instance; on a Cluster, whose pipelines must stay in one slot, as single commands that the client's
+ * auto-pipelining groups by node.
+ */
+export async function loadData (data: DataSet, users: Redis | Cluster, features: Redis | Cluster): Promise<void> {
   await features.sadd('global_features', ...data.global)
   await features.sadd('active_features', ...data.active)
   for (let start = 0; start < data.tokens.length; start += BATCH) {
     const end = Math.min(start + BATCH, data.tokens.length)
+    if (users instanceof Cluster || features instanceof Cluster) {
+      const writes: Array<Promise<unknown>> = []
+      for (let i = start; i < end; i++) {
+        writes.push(users.set('token:' + (data.tokens[i] as string), String(i + 1)))
+        writes.push(features.sadd('features:user:' + String(i + 1), ...(data.userFeatures[i] as string[])))
+      }
+      await Promise.all(writes)
+      continue
+    }
     const u = users.pipeline()
     const f = features.pipeline()
     for (let i = start; i < end; i++) {

@@ -4,6 +4,7 @@
 
 import { availableParallelism } from 'node:os'
 import { RedisServer } from '../test/helpers/redis-server.js'
+import { startTopology, type RedisUnderTest, type Topology } from './topology.js'
 import { startService, type Service } from '../test/helpers/service.js'
 import { sampleWhile, type CheckReport } from './checker.js'
 import { DEFAULT_DATA, expectedBody, generateData, loadData, type DataSet } from './data.js'
@@ -39,6 +40,8 @@ export interface BenchOptions {
   readonly seed: boolean
   /** NODE_CLUSTER_SCHED_POLICY for the service and the baseline alike: '' (node's default, rr on Linux), rr or none. */
   readonly schedPolicy: '' | 'rr' | 'none'
+  /** The Redis deployment under the service (bench/topology.ts). */
+  readonly topology: Topology
   /** Progress lines go here (stderr by default). */
   readonly progress: (line: string) => void
 }
@@ -60,6 +63,7 @@ export const DEFAULT_OPTIONS: Omit<BenchOptions, 'progress'> = Object.freeze({
   connectionCap: 100_000, // no cap: c5000 gets its 5,000
   seed: false,
   schedPolicy: '' as const,
+  topology: 'single' as const,
 })
 
 /** The scenarios the seed target runs: the two the issue compares against the original stack. */
@@ -109,21 +113,21 @@ export async function stopAll (): Promise<void> {
 export async function runBench (options: BenchOptions): Promise<BenchReport> {
   const log = options.progress
   const generator: Generator = options.generator === 'wrk' ? runWrk : runAutocannon
-  const usersRedis = new RedisServer()
-  const featuresRedis = new RedisServer()
+  let redis: RedisUnderTest | undefined
   let service: Service | undefined
   let baseline: Baseline | undefined
   let seed: Seed | undefined
   const stop = async (): Promise<void> => {
     await Promise.allSettled([service?.stop(), baseline?.stop(), seed?.stop()])
-    await Promise.allSettled([usersRedis.stop(), featuresRedis.stop()])
+    await redis?.stop()
   }
   running.add(stop)
   try {
-    await Promise.all([usersRedis.start(), featuresRedis.start()])
+    redis = await startTopology(options.topology)
+    log(`redis: ${options.topology}`)
     const data = generateData({ ...DEFAULT_DATA, users: options.users })
     const loadStarted = Date.now()
-    const [u, f] = [usersRedis.client(), featuresRedis.client()]
+    const [u, f] = [redis.users(), redis.features()]
     try {
       await loadData(data, u, f)
     } finally {
@@ -146,9 +150,10 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
       NODE_OPTIONS: options.serviceNodeOptions,
       ...policy,
     })
-    service = await startService(serviceEnv(usersRedis.url, featuresRedis.url), options.workers)
-    if (options.seed) {
-      seed = await startSeed(usersRedis.url, featuresRedis.url)
+    service = await startService(serviceEnv(redis.usersUrl, redis.featuresUrl), options.workers)
+    // The original stack reads plain Redis URLs only: its target runs on the default topology.
+    if (options.seed && redis.plain) {
+      seed = await startSeed(redis.usersUrl, redis.featuresUrl)
       log(`seed: gunicorn answering on ${seed.url}`)
     }
 
@@ -157,10 +162,14 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
       const scenario = buildScenario(name, data)
       // same-instance runs against its own service, on one Redis holding both data sets, started for
       // the scenario and stopped after it: the other scenarios keep measuring the two-Redis layout.
+      if (scenario.sameInstance === true && !redis.plain) {
+        log(`${scenario.name}: skipped (one plain instance for both roles; --topology ${options.topology} is not one)`)
+        continue
+      }
       const target = scenario.sameInstance === true ? await startSameInstance(data, serviceEnv, options.workers) : undefined
       if (target !== undefined) running.add(target.stop)
       try {
-        scenarios.push(await runScenario(scenario, data, target?.service ?? service, baseline.url, options.seed ? seed : undefined, featuresRedis, generator, options))
+        scenarios.push(await runScenario(scenario, data, target?.service ?? service, baseline.url, seed, redis, generator, options))
       } finally {
         if (target !== undefined) {
           await target.stop()
@@ -186,7 +195,7 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
 /** Warm up, then alternate baseline, service (and seed) for the rounds, checking the service's answers. */
 async function runScenario (
   scenario: Scenario, data: DataSet, service: Service, baselineUrl: string, seed: Seed | undefined,
-  featuresRedis: RedisServer, generator: Generator, options: BenchOptions,
+  redis: RedisUnderTest, generator: Generator, options: BenchOptions,
 ): Promise<ScenarioReport> {
   const log = options.progress
   const name = scenario.name as ScenarioName
@@ -198,7 +207,7 @@ async function runScenario (
     generator({ url, connections, durationS, calls: scenario.calls, closeEach: scenario.closeEach === true })
   // The targeting keys exist only while their scenario runs: the others measure the plain data.
   const targeting = scenario.targeting
-  const admin = targeting === undefined ? undefined : featuresRedis.client()
+  const admin = targeting === undefined ? undefined : redis.features()
   if (targeting !== undefined && admin !== undefined) await loadTargeting(targeting, admin)
   try {
     log(`${name}: warm-up (${connections} connections)`)

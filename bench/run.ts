@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { DEFAULT_OPTIONS, runBench, stopAll, type BenchOptions, type BenchReport, type Sample } from './harness.js'
 import { hasWrk } from './generators/wrk.js'
 import { seedAvailable } from './seed.js'
+import { TOPOLOGIES, type Topology } from './topology.js'
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios.js'
 import { formatSpread, spread, table } from './stats.js'
 
@@ -35,6 +36,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions & { save: b
       'no-seed': { type: 'boolean' },
       'sched-policy': { type: 'string' },
       'no-save': { type: 'boolean' },
+      topology: { type: 'string' },
     },
   })
   const base = { ...DEFAULT_OPTIONS, ...(values.quick === true ? QUICK : {}) }
@@ -66,9 +68,12 @@ export function parseOptions (argv: readonly string[]): BenchOptions & { save: b
     if (values.seed === true || values.quick !== true) process.stderr.write(`bench: seed target skipped: ${available.why}\n`)
     seed = false
   }
+  const topology = values.topology ?? base.topology
+  if (!(TOPOLOGIES as readonly string[]).includes(topology)) throw new Error(`--topology: expected ${TOPOLOGIES.join(', ')}, got ${JSON.stringify(topology)}`)
   return {
     generator,
     seed,
+    topology: topology as Topology,
     schedPolicy,
     connectionCap: base.connectionCap,
     scenarios: scenarios as ScenarioName[],

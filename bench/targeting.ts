@@ -3,7 +3,7 @@
 // the original data alone. Deterministic, like the rest of the data set; the schedules are open or
 // closed for decades, so the expected answers do not depend on when the benchmark runs.
 
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import { parsePercent, type BasisPoints } from '../src/core/rollout.js'
 import { parseSchedule, type Schedule } from '../src/core/schedule.js'
 import { prng, type DataSet } from './data.js'
@@ -67,17 +67,18 @@ export function generateTargeting (data: DataSet, seed = 0x11a7): TargetingData 
   return { locations, rollouts, schedules, parsedRollouts, parsedSchedules }
 }
 
-/** Write the targeting keys to the features Redis. */
-export async function loadTargeting (targeting: TargetingData, features: Redis): Promise<void> {
-  const p = features.pipeline()
-  for (const [name, set] of targeting.locations) p.sadd(`location:${name}`, ...set)
-  for (const [feature, percent] of targeting.rollouts) p.hset('rollout', feature, percent)
-  for (const [feature, fields] of targeting.schedules) p.hset(`schedule:${feature}`, fields)
-  await p.exec()
+/** Write the targeting keys to the features Redis (each key by itself: on a Cluster they span slots). */
+export async function loadTargeting (targeting: TargetingData, features: Redis | Cluster): Promise<void> {
+  const writes: Array<Promise<unknown>> = []
+  for (const [name, set] of targeting.locations) writes.push(features.sadd(`location:${name}`, ...set))
+  for (const [feature, percent] of targeting.rollouts) writes.push(features.hset('rollout', feature, percent))
+  for (const [feature, fields] of targeting.schedules) writes.push(features.hset(`schedule:${feature}`, fields))
+  await Promise.all(writes)
 }
 
 /** Remove them again. */
-export async function unloadTargeting (targeting: TargetingData, features: Redis): Promise<void> {
-  await features.del('rollout', ...[...targeting.locations.keys()].map((name) => `location:${name}`),
-    ...[...targeting.schedules.keys()].map((feature) => `schedule:${feature}`))
+export async function unloadTargeting (targeting: TargetingData, features: Redis | Cluster): Promise<void> {
+  const keys = ['rollout', ...[...targeting.locations.keys()].map((name) => `location:${name}`),
+    ...[...targeting.schedules.keys()].map((feature) => `schedule:${feature}`)]
+  await Promise.all(keys.map(async (key) => await features.del(key)))
 }

@@ -6,7 +6,7 @@ import { request, type Server } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
 import t from 'tap'
-import { loadConfig } from '../../../src/config/config.js'
+import { loadConfig, type StoreConfig } from '../../../src/config/config.js'
 import { Metrics } from '../../../src/observability/metrics.js'
 import { createServer } from '../../../src/app.js'
 import { readinessProbe, waitForStore } from '../../../src/store/readiness.js'
@@ -40,7 +40,7 @@ async function until (what: () => Promise<boolean>, ms = 3_000): Promise<boolean
 async function serve (users: string, features: string, env: Record<string, string> = {}): Promise<{ port: number, server: Server, store: RedisStore, metrics: Metrics }> {
   const config = loadConfig({ REDIS_USERS_URL: users, REDIS_FEATURES_URL: features, LOG_LEVEL: 'silent', ...env })
   const log = pino({ level: 'silent' })
-  const store = new RedisStore({ ...config, store: config.store as { kind: 'redis', usersUrl: string, featuresUrl: string } }, log)
+  const store = new RedisStore({ ...config, store: config.store as Extract<StoreConfig, { kind: 'redis' }> }, log)
   const metrics = new Metrics({ defaultMetrics: false })
   const probe = readinessProbe(store)
   const server = createServer(config, store, log, { drain: new Drain(), metrics, probe, accessLog: undefined })

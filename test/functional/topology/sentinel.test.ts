@@ -5,7 +5,7 @@
 import { pino } from 'pino'
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { loadConfig } from '../../../src/config/config.js'
+import { loadConfig, type StoreConfig } from '../../../src/config/config.js'
 import { RedisStore } from '../../../src/store/redis/redis-store.js'
 import { caller } from '../../../src/core/context.js'
 import { RedisSentinelGroup } from '../../helpers/redis-sentinel.js'
@@ -42,7 +42,8 @@ t.test('with REDIS_READ_FROM=replica the store reads from the replica the sentin
   t.plan(3)
   const primary = await group.currentPrimaryPort()
   const replicaPort = group.primary.port === primary ? group.replica.port : group.primary.port
-  const store = new RedisStore({ ...loadConfig({ REDIS_USERS_URL: group.url(), REDIS_FEATURES_URL: group.url(1), REDIS_READ_FROM: 'replica' }) } as never, pino({ level: 'silent' }))
+  const config = loadConfig({ REDIS_USERS_URL: group.url(), REDIS_FEATURES_URL: group.url(1), REDIS_READ_FROM: 'replica' })
+  const store = new RedisStore({ ...config, store: config.store as Extract<StoreConfig, { kind: 'redis' }> }, pino({ level: 'silent' }))
   t.teardown(() => store.close())
   await untilReachable(store)
   t.same(await store.featuresFor(caller('4')), JSON.parse(expected('4')).active_features, 'the answer, computed by the scripts on the replica')
