@@ -21,3 +21,11 @@ try {
   console.error('tideflags tests need libfaketime for the schedule clock tests: apt-get install faketime (or see README "Tests")')
   process.exit(1)
 }
+
+// The Cluster tests create their cluster with `redis-cli --cluster create` (test/helpers/redis-cluster.ts).
+try {
+  execFileSync('redis-cli', ['--version'], { encoding: 'utf8' })
+} catch {
+  console.error('tideflags tests need redis-cli for the Redis Cluster tests: apt-get install redis-tools (or see README "Tests")')
+  process.exit(1)
+}

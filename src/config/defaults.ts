@@ -79,6 +79,9 @@ export const DEFAULTS = Object.freeze({
   clusterMaxRedirections: 16, // MOVED/ASK/TRYAGAIN hops per command before it fails (a reshard moves a slot at a time)
   clusterRetryDelayMs: 50, // 50 ms before retrying after ASK, TRYAGAIN, CLUSTERDOWN or a lost node
   clusterSlotsRefreshTimeoutMs: 1_000, // 1 s for CLUSTER SLOTS to answer before another node is asked
+  // features whose schedules a Cluster batch reads in its first round, on the guess that they are the
+  // ones its answers can hold (cluster-reads.ts); past it, a second round reads exactly the needed ones
+  clusterScheduleGuess: 64,
   clusterSlotsRefreshIntervalMs: 5_000, // 5 s: the slot map is also refreshed on every MOVED
   trackingHeartbeatMs: 1_000, // 1 s: a silently dead invalidation link is found within this plus the command timeout
   // 2 h: how long a browser may reuse a CORS preflight answer; Chromium caps it at 2 h, Firefox at 24 h.

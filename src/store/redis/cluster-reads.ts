@@ -16,6 +16,7 @@
 
 import { ReplyError, type Cluster, type Redis, type Result } from 'ioredis'
 import { readFileSync } from 'node:fs'
+import { DEFAULTS } from '../../config/defaults.js'
 import { ACTIVE_KEY, GLOBAL_KEY, ROLLOUT_KEY, SCHEDULE_PREFIX, TOO_LARGE } from './keys.js'
 
 declare module 'ioredis' {
@@ -59,63 +60,103 @@ export async function clusterTokens (users: Cluster, keys: readonly string[]): P
 }
 
 /**
- * answers.lua's reply, read from a Cluster: [global, active rollouts, schedules, ...one part per set
- * key]. Rejects as the script would for a failure of global_features itself.
+ * The answer reads of one store on a Cluster. It remembers global_features and active_features as
+ * last read, because every feature an answer can hold is in one of them: the next batch reads those
+ * features' schedules (and TIME) in its first round, alongside the sets, and needs a second round only
+ * for a feature that was not there yet. Every read is still sent after the batch's requests arrived.
  */
-export async function clusterAnswers (features: Cluster, setKeys: readonly string[], limit: number, withRollout: boolean): Promise<Array<Part | ScheduleParts>> {
-  const bound = String(limit)
-  const [global, active, rollout, ...sets] = await corked(features, () => Promise.all([
-    features.tideflagsBounded(GLOBAL_KEY, bound, 'set'),
-    features.smembers(ACTIVE_KEY).catch(asError),
-    withRollout ? features.tideflagsBounded(ROLLOUT_KEY, bound, 'hash').catch(asError) : undefined,
-    ...setKeys.map(async (key) => await features.tideflagsBounded(key, bound, 'set').catch(asError)),
-  ]))
-  const [nglobal, globalMembers] = global
-  if (globalMembers === undefined) return [tooLarge(nglobal)]
-  const activeSet = active instanceof Error ? undefined : new Set(active)
-  const out: Array<Part | ScheduleParts> = [globalMembers, [], []]
-  if (rollout !== undefined) out[1] = active instanceof Error ? active : activeRollouts(rollout, activeSet as Set<string>)
-  const parts = await Promise.all(sets.map(async (set, i) => {
-    if (set instanceof Error) return set
-    if (active instanceof Error) return active // SINTER names active_features first: its error wins
-    const [nset, members] = set
-    const size = nglobal + Math.min(nset, active.length)
-    if (size > limit) return tooLarge(size)
-    return await intersect(features, setKeys[i] as string, members, active, activeSet as Set<string>)
-  }))
-  out.push(...parts)
-  out[2] = await schedulesOf(features, [out[0] as Part, out[1] as Part, ...parts], [1, 2, ...parts.map(() => 1)])
-  return out
-}
+export class ClusterReads {
+  readonly #features: Cluster
+  #lastGlobal: readonly string[] = []
+  #lastActive: readonly string[] = []
 
-/**
- * flags.lua's reply, read from a Cluster: [global, active, the user's active features, the location's,
- * active rollouts, schedules of global ∪ active]. Rejects on any error, as the script does.
- */
-export async function clusterFlags (features: Cluster, userKey: string | null, locationKey: string | null, limit: number): Promise<[string[], string[], string[], string[], string[], ScheduleParts]> {
-  const bound = String(limit)
-  const [global, active, mine, here, rollout] = await Promise.all([
-    features.tideflagsBounded(GLOBAL_KEY, bound, 'set'),
-    features.tideflagsBounded(ACTIVE_KEY, bound, 'set'),
-    userKey === null ? undefined : features.tideflagsBounded(userKey, bound, 'set'),
-    locationKey === null ? undefined : features.tideflagsBounded(locationKey, bound, 'set'),
-    userKey === null ? undefined : features.tideflagsBounded(ROLLOUT_KEY, bound, 'hash'),
-  ])
-  const size = global[0] + active[0]
-  if (size > limit) throw tooLarge(size)
-  const globalMembers = global[1] as string[]
-  const activeMembers = active[1] as string[]
-  const activeSet = new Set(activeMembers)
-  if (rollout !== undefined && rollout[1] === undefined) throw tooLarge(rollout[0])
-  const [mineActive, hereActive] = await Promise.all([
-    mine === undefined ? [] : intersect(features, userKey as string, mine[1], activeMembers, activeSet),
-    here === undefined ? [] : intersect(features, locationKey as string, here[1], activeMembers, activeSet),
-  ])
-  const rollouts = rollout === undefined ? [] : activeRollouts(rollout, activeSet)
-  if (mineActive instanceof Error) throw mineActive
-  if (hereActive instanceof Error) throw hereActive
-  if (rollouts instanceof Error) throw rollouts
-  return [globalMembers, activeMembers, mineActive, hereActive, rollouts, await schedulesOf(features, [globalMembers, activeMembers], [1, 1])]
+  constructor (features: Cluster) {
+    this.#features = features
+  }
+
+  /**
+   * answers.lua's reply: [global, active rollouts, schedules, ...one part per set key]. Rejects as the
+   * script would for a failure of global_features itself, and on any failure to read a schedule.
+   */
+  async answers (setKeys: readonly string[], limit: number, withRollout: boolean): Promise<Array<Part | ScheduleParts>> {
+    const features = this.#features
+    const bound = String(limit)
+    // Only sets and the rollout are filtered by active_features: a batch of anonymous callers without
+    // a location reads global_features alone (and the schedules).
+    const needsActive = setKeys.length > 0 || withRollout
+    const guess = this.#guess(needsActive)
+    const [[global, active, rollout, ...sets], known] = await Promise.all(corked(features, () => [
+      Promise.all([
+        features.tideflagsBounded(GLOBAL_KEY, bound, 'set'),
+        needsActive ? features.smembers(ACTIVE_KEY).catch(asError) : [],
+        withRollout ? features.tideflagsBounded(ROLLOUT_KEY, bound, 'hash').catch(asError) : undefined,
+        ...setKeys.map(async (key) => await features.tideflagsBounded(key, bound, 'set').catch(asError)),
+      ]),
+      schedulesRead(features, guess),
+    ] as const))
+    const [nglobal, globalMembers] = global
+    if (globalMembers === undefined) return [tooLarge(nglobal)]
+    this.#lastGlobal = globalMembers
+    if (needsActive && !(active instanceof Error)) this.#lastActive = active
+    const activeSet = active instanceof Error ? undefined : new Set(active)
+    const out: Array<Part | ScheduleParts> = [globalMembers, [], []]
+    if (rollout !== undefined) out[1] = active instanceof Error ? active : activeRollouts(rollout, activeSet as Set<string>)
+    const parts = await Promise.all(sets.map(async (set, i) => {
+      if (set instanceof Error) return set
+      if (active instanceof Error) return active // SINTER names active_features first: its error wins
+      const [nset, members] = set
+      const size = nglobal + Math.min(nset, active.length)
+      if (size > limit) return tooLarge(size)
+      return await intersect(features, setKeys[i] as string, members, active, activeSet as Set<string>)
+    }))
+    out.push(...parts)
+    out[2] = await schedulesOf(features, [out[0] as Part, out[1] as Part, ...parts], [1, 2, ...parts.map(() => 1)], known)
+    return out
+  }
+
+  /**
+   * flags.lua's reply: [global, active, the user's active features, the location's, active rollouts,
+   * schedules of global ∪ active]. Rejects on any error, as the script does.
+   */
+  async flags (userKey: string | null, locationKey: string | null, limit: number): Promise<[string[], string[], string[], string[], string[], ScheduleParts]> {
+    const features = this.#features
+    const bound = String(limit)
+    const guess = this.#guess(true)
+    const [[global, active, mine, here, rollout], known] = await Promise.all(corked(features, () => [
+      Promise.all([
+        features.tideflagsBounded(GLOBAL_KEY, bound, 'set'),
+        features.tideflagsBounded(ACTIVE_KEY, bound, 'set'),
+        userKey === null ? undefined : features.tideflagsBounded(userKey, bound, 'set'),
+        locationKey === null ? undefined : features.tideflagsBounded(locationKey, bound, 'set'),
+        userKey === null ? undefined : features.tideflagsBounded(ROLLOUT_KEY, bound, 'hash'),
+      ]),
+      schedulesRead(features, guess),
+    ] as const))
+    const size = global[0] + active[0]
+    if (size > limit) throw tooLarge(size)
+    const globalMembers = global[1] as string[]
+    const activeMembers = active[1] as string[]
+    this.#lastGlobal = globalMembers
+    this.#lastActive = activeMembers
+    const activeSet = new Set(activeMembers)
+    if (rollout !== undefined && rollout[1] === undefined) throw tooLarge(rollout[0])
+    const [mineActive, hereActive] = await Promise.all([
+      mine === undefined ? [] : intersect(features, userKey as string, mine[1], activeMembers, activeSet),
+      here === undefined ? [] : intersect(features, locationKey as string, here[1], activeMembers, activeSet),
+    ])
+    const rollouts = rollout === undefined ? [] : activeRollouts(rollout, activeSet)
+    if (mineActive instanceof Error) throw mineActive
+    if (hereActive instanceof Error) throw hereActive
+    if (rollouts instanceof Error) throw rollouts
+    return [globalMembers, activeMembers, mineActive, hereActive, rollouts, await schedulesOf(features, [globalMembers, activeMembers], [1, 1], known)]
+  }
+
+  /** The features whose schedules to read in the first round: global (∪ active) as last read, bounded. */
+  #guess (withActive: boolean): readonly string[] {
+    const guess = withActive ? [...new Set([...this.#lastGlobal, ...this.#lastActive])] : this.#lastGlobal
+    // Past the bound the guess would cost more than the second round it saves.
+    return guess.length > DEFAULTS.clusterScheduleGuess ? [] : guess
+  }
 }
 
 /**
@@ -141,27 +182,43 @@ function activeRollouts (rollout: BoundedReply | Error, activeSet: Set<string>):
   return selected
 }
 
-/** schedules.lua from a Cluster: each feature's schedule hash from its own slot, TIME from one node. */
-async function schedulesOf (features: Cluster, lists: readonly Part[], steps: readonly number[]): Promise<ScheduleParts> {
+/** TIME and the schedule hashes of some features, read in one round. */
+interface KnownSchedules {
+  readonly time: [string, string]
+  readonly fields: ReadonlyMap<string, string[] | Error>
+}
+
+/** Read TIME (from the node of global_features: one clock for every worker) and `names`' schedules. */
+async function schedulesRead (features: Cluster, names: readonly string[]): Promise<KnownSchedules> {
+  const [time, ...fields] = await Promise.all([
+    features.tideflagsClock(GLOBAL_KEY),
+    // Only a wrong type stands in for a schedule: the feature is then closed, as for a malformed hash.
+    // Any other failure (a lost node, a timeout, CLUSTERDOWN) fails the batch instead (503): taken
+    // for "no schedule" or "malformed", it would open or close features wrongly.
+    ...names.map(async (name) => await (features.call('HGETALL', SCHEDULE_PREFIX + name) as Promise<string[]>).catch(wrongTypeOnly)),
+  ])
+  return { time, fields: new Map(names.map((name, i) => [name, fields[i] as string[] | Error])) }
+}
+
+/**
+ * schedules.lua from a Cluster: the schedules of the features in `lists`, from those read in the
+ * first round (`known`) and, for any feature not among them, a second round.
+ */
+async function schedulesOf (features: Cluster, lists: readonly Part[], steps: readonly number[], known: KnownSchedules): Promise<ScheduleParts> {
   const seen = new Set<string>()
   lists.forEach((list, l) => {
     if (list instanceof Error) return
     for (let i = 0; i < list.length; i += steps[l] as number) seen.add(list[i] as string)
   })
   if (seen.size === 0) return []
-  const names = [...seen]
-  const [time, ...fields] = await corked(features, () => Promise.all([
-    features.tideflagsClock(GLOBAL_KEY),
-    // Only a wrong type stands in for a schedule: the feature is then closed, as for a malformed hash.
-    // Any other failure (a lost node, a timeout, CLUSTERDOWN) fails the batch instead (503): taken
-    // for "no schedule" or "malformed", it would open or close features wrongly.
-    ...names.map(async (name) => await (features.call('HGETALL', SCHEDULE_PREFIX + name) as Promise<string[]>).catch(wrongTypeOnly)),
-  ]))
+  const missing = [...seen].filter((name) => !known.fields.has(name))
+  const late = missing.length === 0 ? undefined : await corked(features, () => schedulesRead(features, missing))
+  const { time } = late ?? known
   const out: ScheduleParts = [time[0], time[1]]
-  names.forEach((name, i) => {
-    const found = fields[i] as string[] | Error
+  for (const name of seen) {
+    const found = (known.fields.get(name) ?? late?.fields.get(name)) as string[] | Error
     if (found instanceof Error || found.length > 0) out.push(name, found)
-  })
+  }
   return out.length === 2 ? [] : out
 }
 

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs'
 import { type Cluster, Redis, ReplyError, type Result, type RedisOptions } from 'ioredis'
 import type { RedisTarget } from '../../config/redis-target.js'
-import { clusterAnswers, clusterFlags, clusterTokens, defineClusterCommands, isCluster } from './cluster-reads.js'
+import { ClusterReads, clusterTokens, defineClusterCommands, isCluster } from './cluster-reads.js'
 import { connectTarget, nodeStates, type NodeState, type ReadFrom, type RedisClient } from './topology.js'
 import type { Logger } from 'pino'
 import type { Config } from '../../config/config.js'
@@ -95,7 +95,8 @@ export class RedisStore implements FeatureStore {
   /** Where the hot reads go (REDIS_READ_FROM); readiness pings those servers. */
   readonly #readFrom: ReadFrom
   /** Whether the features side is a Cluster (cluster-reads.ts) rather than one primary. */
-  readonly #clusterFeatures: boolean
+  /** The per-slot reads when the features side is a Cluster; undefined on one primary. */
+  readonly #clusterReads: ClusterReads | undefined
   readonly #clusterUsers: boolean
   readonly #maxPending: number
   readonly #log: Logger
@@ -134,7 +135,7 @@ export class RedisStore implements FeatureStore {
     const { users, features, readFrom } = config.store
     this.#readFrom = readFrom
     this.features = this.#connect(features, config, 'features')
-    this.#clusterFeatures = isCluster(this.features)
+    this.#clusterReads = isCluster(this.features) ? new ClusterReads(this.features) : undefined
     // Both URLs may name the same instance and db: share one connection then.
     this.users = users.identity === features.identity ? this.features : this.#connect(users, config, 'users')
     this.#clusterUsers = isCluster(this.users)
@@ -272,8 +273,8 @@ export class RedisStore implements FeatureStore {
       }
       if (slot.locationKey !== undefined && !sets.has(slot.locationKey)) sets.set(slot.locationKey, sets.size + 3)
     }
-    const reply = this.#clusterFeatures
-      ? await clusterAnswers(this.features as Cluster, [...sets.keys()], this.#maxAnswer, users)
+    const reply = this.#clusterReads !== undefined
+      ? await this.#clusterReads.answers([...sets.keys()], this.#maxAnswer, users)
       : await (this.features as Redis).tideflagsAnswers(3 + sets.size, GLOBAL_KEY, ACTIVE_KEY, ROLLOUT_KEY, ...sets.keys(),
         this.#maxAnswerArg, users ? '1' : '0')
     const first = reply[0] as string[] | Error
@@ -339,9 +340,10 @@ export class RedisStore implements FeatureStore {
     const { userId, location } = context
     const locationKey = LOCATION_PREFIX + (location ?? '')
     const located = location === undefined ? '0' : '1'
-    const features = this.features
-    const [global, active, mine, here, rollout, scheduled] = await this.#bounded(() => (isCluster(features)
-      ? clusterFlags(features, userId === null ? null : USER_PREFIX + userId, location === undefined ? null : locationKey, this.#maxFlags)
+    const features = this.features as Redis
+    const cluster = this.#clusterReads
+    const [global, active, mine, here, rollout, scheduled] = await this.#bounded(() => (cluster !== undefined
+      ? cluster.flags(userId === null ? null : USER_PREFIX + userId, location === undefined ? null : locationKey, this.#maxFlags)
       : userId === null
         ? features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX, ROLLOUT_KEY, locationKey, '0', this.#maxFlagsArg, located)
         : features.tideflagsFlags(GLOBAL_KEY, ACTIVE_KEY, USER_PREFIX + userId, ROLLOUT_KEY, locationKey, '1', this.#maxFlagsArg, located))

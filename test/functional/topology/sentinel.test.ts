@@ -12,6 +12,7 @@ import { RedisSentinelGroup } from '../../helpers/redis-sentinel.js'
 import { startService } from '../../helpers/service.js'
 import { checkedLoad, describeLoad, type Caller } from '../../helpers/checked-load.js'
 import { untilReachable } from '../../helpers/in-process.js'
+import { command, parseInfo, waitFor } from '../../helpers/redis-topology.js'
 
 const GLOBAL = ['g_one', 'g_two']
 const ACTIVE = ['a1', 'a2', 'a3', 'a4']
@@ -83,5 +84,38 @@ t.test('killing the primary under load: fast 503s with Retry-After during the fa
   writer.disconnect()
   const after = await fetch(`${service.url}/features`)
   t.same(await after.json(), { active_features: ['g_after', ...GLOBAL] }, 'a change written to the new primary is in the next answer')
+  t.end()
+})
+
+t.test('the client-side cache on a Sentinel primary stays fresh: changes invalidate it, and after a failover it serves nothing stale', async (t) => {
+  const config = loadConfig({ REDIS_USERS_URL: group.url(), REDIS_FEATURES_URL: group.url(1), REDIS_CLIENT_CACHE_ENTRIES: '100' })
+  const store = new RedisStore({ ...config, store: config.store as Extract<StoreConfig, { kind: 'redis' }> }, pino({ level: 'silent' }))
+  t.teardown(() => store.close())
+  await untilReachable(store)
+  // The load test above killed the first primary: bring it back; the sentinels make it a replica of
+  // the new primary, so there is again one to promote.
+  await group.primary.start()
+  await waitFor('the old primary to rejoin as a replica', 20_000, async () =>
+    parseInfo(String(await command(group.primary.port, 'INFO', 'replication'))).get('master_link_status') === 'up' ? true : undefined)
+  const writer = group.client({ db: 1 })
+  t.teardown(() => writer.disconnect())
+  const answer = async (): Promise<readonly string[]> => await store.featuresFor(caller('1'))
+  // Until tracking is on, answers come from Redis; wait for a cached one (the same array twice).
+  const deadline = Date.now() + 5_000
+  let first = await answer()
+  while (Date.now() < deadline && (await answer()) !== first) first = await answer()
+  t.equal(await answer(), first, 'answers are served from the cache (the same array)')
+  await writer.sadd('features:user:1', 'a2')
+  t.same(await answer(), ['a1', 'a2', 'g_one', 'g_two'], 'a change to the user\'s set is seen at once: tracking invalidated the entry')
+
+  const oldPort = await group.killPrimary()
+  await group.waitForFailover(oldPort)
+  // The write lands on the new primary; the answer after it must have it, cache or not.
+  await writer.srem('features:user:1', 'a2')
+  let after: readonly string[] | undefined
+  for (let i = 0; i < 200 && after === undefined; i++) {
+    after = await answer().catch(async () => { await sleep(20); return undefined })
+  }
+  t.same(after, ['a1', 'g_one', 'g_two'], 'the first answer after the failover has the change written to the new primary')
   t.end()
 })
