@@ -229,12 +229,16 @@ export class RedisClusterGroup {
    * Either way resolves once the running nodes are ok and agree on the slot owners.
    */
   async failover (primaryPort: number, options: { kill: boolean, waitForReplicas?: boolean }): Promise<ClusterFailoverResult> {
-    const members = await this.members()
-    const primary = members.find((m) => m.port === primaryPort && m.role === 'primary' && !m.failed)
-    if (primary?.server === undefined) throw new Error(`failover: ${primaryPort} is not a running primary`)
-    const replicas = members.filter((m) => m.primaryId === primary.id && !m.failed && m.server !== undefined && isRunning(m.server))
-    const [first] = replicas
-    if (first === undefined) throw new Error(`failover: primary ${primaryPort} has no running replica`)
+    // Gossip may not have told the node we ask about a recent role change yet (a busy machine makes
+    // that seconds): wait until it lists the primary with a running replica.
+    const { primary, replicas } = await waitFor(`primary ${primaryPort} to be listed with a running replica`, SETTLE_TIMEOUT_MS, async () => {
+      const members = await this.members()
+      const found = members.find((m) => m.port === primaryPort && m.role === 'primary' && !m.failed)
+      if (found?.server === undefined) return undefined
+      const running = members.filter((m) => m.primaryId === found.id && !m.failed && m.server !== undefined && isRunning(m.server))
+      return running.length > 0 ? { primary: found as ClusterMember & { server: RedisServer }, replicas: running } : undefined
+    })
+    const first = replicas[0] as ClusterMember
     let started: number
     if (options.kill) {
       if (options.waitForReplicas !== false) await command(primaryPort, 'WAIT', replicas.length, 2_000)
@@ -253,6 +257,9 @@ export class RedisClusterGroup {
     const promotedMs = Date.now() - started
     if (!options.kill) {
       await waitFor(`${primaryPort} to become a replica`, SETTLE_TIMEOUT_MS, async () => await ownRole(primaryPort) === 'replica' ? true : undefined)
+      // And until the cluster's own listing says so too: that is what callers read next.
+      await waitFor(`the cluster to list ${primaryPort} as a replica`, SETTLE_TIMEOUT_MS, async () =>
+        (await this.members()).some((m) => m.port === primaryPort && m.role === 'replica') ? true : undefined)
     }
     await this.waitUntilSettled(SETTLE_TIMEOUT_MS)
     return { oldPrimaryPort: primaryPort, newPrimaryPort, promotedMs, readyMs: Date.now() - started }

@@ -49,10 +49,10 @@ const asError = (err: unknown): Error => (err instanceof Error ? err : new Error
 const tooLarge = (bound: number): Error => new ReplyError(`${TOO_LARGE} ${bound}`)
 // The first word of a Redis error reply is its code (RESP): WRONGTYPE is the key's content, while
 // CLUSTERDOWN, TRYAGAIN, MOVED and the like are the cluster's state.
-const wrongTypeOnly = (err: unknown): Error => {
-  if (err instanceof ReplyError && (err as Error).message.startsWith('WRONGTYPE')) return err as Error
-  throw err
-}
+const wrongTypeOnly = (err: unknown): Error => { if (isWrongType(err)) return err; throw err }
+const isWrongType = (err: unknown): err is Error => err instanceof ReplyError && (err as Error).message.startsWith('WRONGTYPE')
+// A part that must not be an error (flags.lua fails as a whole on any error).
+const must = (part: Part): string[] => { if (part instanceof Error) throw part; return part }
 
 /** The user id (or null) of each token key, or that key's error (a wrong type) in its place. */
 export async function clusterTokens (users: Cluster, keys: readonly string[]): Promise<Array<string | null | Error>> {
@@ -144,11 +144,8 @@ export class ClusterReads {
       mine === undefined ? [] : intersect(features, userKey as string, mine[1], activeMembers, activeSet),
       here === undefined ? [] : intersect(features, locationKey as string, here[1], activeMembers, activeSet),
     ])
-    const rollouts = rollout === undefined ? [] : activeRollouts(rollout, activeSet)
-    if (mineActive instanceof Error) throw mineActive
-    if (hereActive instanceof Error) throw hereActive
-    if (rollouts instanceof Error) throw rollouts
-    return [globalMembers, activeMembers, mineActive, hereActive, rollouts, await schedulesOf(features, [globalMembers, activeMembers], [1, 1], known)]
+    const rollouts = rollout === undefined ? [] : must(activeRollouts(rollout, activeSet))
+    return [globalMembers, activeMembers, must(mineActive), must(hereActive), rollouts, await schedulesOf(features, [globalMembers, activeMembers], [1, 1], known)]
   }
 
   /** The features whose schedules to read in the first round: global (∪ active) as last read, bounded. */
@@ -165,8 +162,8 @@ export class ClusterReads {
  */
 async function intersect (features: Cluster, key: string, members: string[] | undefined, active: string[], activeSet: Set<string>): Promise<Part> {
   if (members !== undefined) return members.filter((member) => activeSet.has(member))
-  if (active.length === 0) return []
-  const flags = await features.smismember(key, ...active).catch(asError)
+  // SMISMEMBER needs at least one member to ask about.
+  const flags = active.length === 0 ? [] : await features.smismember(key, ...active).catch(asError)
   return flags instanceof Error ? flags : active.filter((_, i) => flags[i] === 1)
 }
 

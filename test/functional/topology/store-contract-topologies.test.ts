@@ -10,6 +10,7 @@ import { loadConfig } from '../../../src/config/config.js'
 import { createStore, type FeatureStore } from '../../../src/store/index.js'
 import { storeContract, type DataSet } from '../../helpers/store-contract.js'
 import { untilReachable } from '../../helpers/in-process.js'
+import { caller } from '../../../src/core/context.js'
 import { RedisSentinelGroup } from '../../helpers/redis-sentinel.js'
 import { RedisClusterGroup } from '../../helpers/redis-cluster.js'
 
@@ -59,4 +60,27 @@ storeContract(t, 'redis store on a Sentinel primary', async (data, env = {}) => 
 storeContract(t, 'redis store on a Cluster', async (data, env = {}) => {
   await write(clusterWriter, data)
   return await store(cluster.url(), env)
+})
+
+t.test('on a Cluster, a key of the wrong type fails only the callers that read it, as on one instance', async (t) => {
+  t.plan(6)
+  await write(clusterWriter, { global_features: ['g'], active_features: ['a', 's'], tokens: { good: '1' }, user_features: { 1: ['a'] }, schedules: { s: { start: '2000-01-01T00:00:00Z' } } })
+  await clusterWriter.set('features:user:2', 'not a set')
+  await clusterWriter.set('token:bad', 'x')
+  await clusterWriter.del('token:bad')
+  await clusterWriter.sadd('token:bad', 'not a string')
+  const s = await store(cluster.url(), {})
+  t.teardown(() => s.close())
+  const [one, two, anonymous, bad] = await Promise.allSettled([s.featuresFor(caller('1')), s.featuresFor(caller('2')), s.featuresFor(caller(null)), s.userIdForToken('bad')])
+  t.same(one, { status: 'fulfilled', value: ['a', 'g'] }, 'a neighbour in the same turn gets its answer')
+  t.match(two, { status: 'rejected', reason: { code: 'TF_ERR_INTERNAL' } }, 'a user set of the wrong type: 500 for that user')
+  t.same(anonymous, { status: 'fulfilled', value: ['g'] })
+  t.match(bad, { status: 'rejected', reason: { code: 'TF_ERR_INTERNAL' } }, 'a token key of the wrong type: 500')
+  // A schedule of the wrong type closes its feature (as a malformed one does), for that feature only.
+  await clusterWriter.del('schedule:g')
+  await clusterWriter.set('schedule:g', 'not a hash')
+  t.same(await s.featuresFor(caller('1')), ['a'], 'g is closed by its unreadable schedule; a stays')
+  await clusterWriter.del('active_features')
+  await clusterWriter.set('active_features', 'not a set')
+  t.match(await s.featuresFor(caller('1')).catch((err: unknown) => err), { code: 'TF_ERR_INTERNAL' }, 'active_features of the wrong type: 500 for users')
 })

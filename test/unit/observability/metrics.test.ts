@@ -121,3 +121,27 @@ t.test('malformed schedules met are counted, starting at zero', async (t) => {
   metrics.scheduleInvalid()
   t.match(await metrics.registry.metrics(), /^tideflags_schedule_invalid_total 2$/m)
 })
+
+t.test('a Cluster that is resharding, failing over or down is a 503 of its own kind, and a wrong type is not', async (t) => {
+  t.plan(8)
+  for (const message of ['CLUSTERDOWN The cluster is down', 'TRYAGAIN Multiple keys request during rehashing of slot', 'MOVED 3999 127.0.0.1:7002', 'ASK 3999 127.0.0.1:7002']) {
+    t.match(classify(new ReplyError(message)), { failure: 'cluster', code: 'TF_ERR_SERVICE_UNAVAILABLE' }, message.slice(0, message.indexOf(' ')))
+  }
+  for (const message of ['Too many Cluster redirections. Last error: Error: Connection is closed.', "Cluster isn't ready and enableOfflineQueue options is false"]) {
+    t.match(classify(new Error(message)), { failure: 'cluster', code: 'TF_ERR_SERVICE_UNAVAILABLE' }, message)
+  }
+  t.match(classify(new ReplyError('CROSSSLOT Keys in request don\'t hash to the same slot')), { failure: 'reply', code: 'TF_ERR_INTERNAL' }, 'CROSSSLOT would be our bug: a 500')
+  const m = new Metrics({ defaultMetrics: false })
+  m.failure(classify(new ReplyError('CLUSTERDOWN The cluster is down')))
+  t.match(await m.registry.metrics(), 'tideflags_redis_errors_total{kind="cluster"} 1')
+})
+
+t.test('every Redis server the store reads from is a tideflags_redis_node_up series, 1 up and 0 down', async (t) => {
+  t.plan(3)
+  const m = new Metrics({ defaultMetrics: false })
+  t.notMatch(await m.registry.metrics(), /tideflags_redis_node_up\{/, 'none without a Redis store (the embedded store)')
+  m.watchRedisNodes(async () => [{ redis: 'users', node: '10.0.0.1:6379', up: true }, { redis: 'features', node: '10.0.0.2:7000', up: false }])
+  const text = await m.registry.metrics()
+  t.match(text, 'tideflags_redis_node_up{redis="users",node="10.0.0.1:6379"} 1')
+  t.match(text, 'tideflags_redis_node_up{redis="features",node="10.0.0.2:7000"} 0')
+})
