@@ -45,7 +45,8 @@ export function defineClusterCommands (client: Cluster): void {
   client.defineCommand('tideflagsClock', { numberOfKeys: 1, lua: lua('clock.lua'), readOnly: true })
 }
 
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)))
+// ioredis rejects with Error instances only (ReplyError for a Redis error reply).
+const asError = (err: unknown): Error => err as Error
 const tooLarge = (bound: number): Error => new ReplyError(`${TOO_LARGE} ${bound}`)
 // The first word of a Redis error reply is its code (RESP): WRONGTYPE is the key's content, while
 // CLUSTERDOWN, TRYAGAIN, MOVED and the like are the cluster's state.

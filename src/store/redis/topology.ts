@@ -46,7 +46,8 @@ export function connectTarget (target: RedisTarget, options: RedisOptions, readF
   const { retryStrategy, enableOfflineQueue, ...perNode } = options
   const clusterOptions: ClusterOptions = {
     // Fail fast while the cluster is not ready, as a single connection does (README "Redis failures").
-    enableOfflineQueue: enableOfflineQueue ?? false,
+    enableOfflineQueue: enableOfflineQueue === true,
+    lazyConnect: options.lazyConnect,
     // Off on a Cluster: ioredis 6 groups an auto-pipeline by node and retries it whole, so a MOVED or
     // a lost node during a reshard or failover fails or misroutes the commands of other slots in it
     // (redis/ioredis#2075, open), which test/functional/topology/cluster.test.ts saw as wrong answers.

@@ -13,7 +13,7 @@ t.test('a plain URL names one instance, and its identity ignores credentials but
 })
 
 t.test('a Sentinel URL lists the sentinels, the master name and an optional db, with percent-encoded credentials', async (t) => {
-  t.plan(2)
+  t.plan(3)
   t.same(parseRedisTarget('V', 'redis+sentinel://app:p%40ss@10.0.0.1:26379,[::1]:26380/mymaster/3'), {
     kind: 'sentinel',
     sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }],
@@ -25,6 +25,7 @@ t.test('a Sentinel URL lists the sentinels, the master name and an optional db, 
     identity: 'sentinel:redis://10.0.0.1:26379,::1:26380/mymaster/3',
   })
   t.match(parseRedisTarget('V', 'rediss+sentinel://:secret@h:1/m'), { kind: 'sentinel', db: 0, tls: true, username: undefined, password: 'secret' })
+  t.match(parseRedisTarget('V', 'redis+cluster://onlyuser@h:1'), { username: 'onlyuser', password: undefined }, 'a user without a password')
 })
 
 t.test('a Cluster URL lists seed nodes; the same seeds in another order are the same cluster', async (t) => {
