@@ -96,6 +96,18 @@ t.test('a token key of the wrong type fails its caller alone, with a 500; the si
   t.equal(await oneTrip('nobody'), null, 'an unknown token is still unknown (401), as on the two-step path')
 })
 
+t.test('the rollout counts toward the limit on the whole answer, and a rollout key of the wrong type fails users', async (t) => {
+  t.plan(3)
+  await write({ global_features: ['g0', 'g1'], active_features: ['a1', 'r0', 'r1', 'r2', 'r3'], user_features: { u: ['a1'] }, rollouts: { r0: '100', r1: '100', r2: '100', r3: '100' } }, { u: 'u' })
+  const s = await store({ MAX_ANSWER_FEATURES: '5' })
+  const oneTrip = s.featuresForToken as NonNullable<FeatureStore['featuresForToken']>
+  t.match(await oneTrip('u').catch((err: unknown) => err), { code: 'TF_ERR_ANSWER_TOO_LARGE' }, '2 global + 1 own + 4 rolled out = 7, past 5')
+  await writer.del('rollout')
+  await writer.set('rollout', 'not a hash')
+  t.match(await oneTrip('u').catch((err: unknown) => err), { code: 'TF_ERR_INTERNAL' }, 'a rollout key of the wrong type: 500 for users')
+  t.equal(await oneTrip('nobody'), null, 'and still 401 for an unknown token')
+})
+
 t.test('the one-trip path is used only where it applies: one instance and db, and no client-side cache', async (t) => {
   t.plan(3)
   t.not((await store()).featuresForToken, undefined, 'the same URL for both roles')
@@ -104,7 +116,7 @@ t.test('the one-trip path is used only where it applies: one instance and db, an
 })
 
 t.test('GET /features over HTTP on one instance: the answer, 401 for an unknown token, 500 for a wrong type', async (t) => {
-  t.plan(4)
+  t.plan(5)
   await write(CONTRACT_DATA, CONTRACT_DATA.tokens ?? {})
   await writer.hset('token:broken', 'not', 'a string')
   const served = await serve(await store())
@@ -118,4 +130,8 @@ t.test('GET /features over HTTP on one instance: the answer, 401 for an unknown 
   t.equal((await get('broken'))[0], 500)
   const basic = await fetch(`${served.url}/features`, { headers: { authorization: 'Basic ' + Buffer.from('app:1234').toString('base64') } })
   t.equal(basic.status, 200, 'the Basic form takes the same path')
+  const located = await serve(await store(), { LOCATION_HEADER: 'x-location' })
+  t.teardown(() => located.close())
+  const res = await fetch(`${located.url}/features`, { headers: { authorization: 'Bearer 1234', 'x-location': 'US' } })
+  t.same([res.status, await res.text()], [200, '{"active_features":["Zeta","feature_1","feature_2","feature_3","éclair"]}'], 'a caller with a location takes the two steps, same answer')
 })
