@@ -2,7 +2,9 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { answerFor, sendRevalidated } from '../http/answer.js'
-import { identify, isError, type Locate } from '../http/identify.js'
+import { contextOf, isError, type Locate } from '../http/identify.js'
+import { requestToken } from '../http/auth.js'
+import { HTTP_ERRORS } from '../errors.js'
 import type { Replier } from '../http/reply.js'
 import type { Route } from '../http/router.js'
 import type { FeatureStore } from '../store/store.js'
@@ -12,8 +14,18 @@ import type { FeatureStore } from '../store/store.js'
  * @param locate the request's location (http/identify.ts locator), built once at boot
  */
 export function featuresRoute (store: FeatureStore, replier: Replier, locate: Locate): Route {
+  // Where the store can answer a token in one round trip (both roles on one instance and db), a
+  // signed-in caller without a location takes it; everyone else goes by identify, then featuresFor.
+  const oneTrip = store.featuresForToken
   async function get (req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const who = await identify(req, store, locate(req))
+    const token = requestToken(req)
+    const location = locate(req)
+    if (oneTrip !== undefined && typeof token === 'string' && location === undefined) {
+      const found = await oneTrip(token)
+      if (found === null) return replier.error(res, HTTP_ERRORS.TF_ERR_UNAUTHORIZED)
+      return sendRevalidated(req, res, answerFor(found.features))
+    }
+    const who = await contextOf(token, store, location)
     if (isError(who)) return replier.error(res, who)
     sendRevalidated(req, res, answerFor(await store.featuresFor(who)))
   }

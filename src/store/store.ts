@@ -28,6 +28,12 @@ export interface FeatureStore {
    */
   flagsFor (context: RequestContext): Promise<ReadonlyMap<string, FlagReason>>
   /**
+   * A signed-in caller's user id and answer together, or null for an unknown token: one round trip
+   * instead of userIdForToken then featuresFor, where the store can (the Redis store when the users and
+   * the features share one instance and db). Absent otherwise. For a caller without a location.
+   */
+  featuresForToken?: (token: string) => Promise<{ readonly userId: string, readonly features: readonly string[] } | null>
+  /**
    * Each Redis server the store reads from, PINGed now (the redis_node_up gauge). Absent for the
    * embedded store, which has none. Never rejects.
    */

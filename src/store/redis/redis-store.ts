@@ -32,6 +32,8 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** src/store/redis/scripts/answers.lua: global_features, the active rollouts, the schedules and TIME, then each set's active features, atomically. */
     tideflagsAnswers (numKeys: number, ...keysThenArgs: string[]): Result<Array<Array<string | ScheduleReply> | Error>, Context>
+    /** src/store/redis/scripts/token-answers.lua: per token key, its user id and answer inputs, with the shared parts once. */
+    tideflagsTokenAnswers (numKeys: number, ...keysThenArgs: string[]): Result<Array<Array<string | ScheduleReply> | [string, string[] | Error] | null | Error>, Context>
     /** src/store/redis/scripts/tokens.lua: the user id (or null) of each token key. */
     tideflagsTokens (numKeys: number, ...keys: string[]): Result<Array<string | null | Error>, Context>
     /** src/store/redis/scripts/flags.lua: global, active, the user's and the location's active features, the active rollouts, atomically. */
@@ -47,6 +49,7 @@ const SHARED_LUA = script('rollouts.lua') + script('schedules.lua')
 const ANSWERS_LUA = SHARED_LUA + script('answers.lua')
 const TOKENS_LUA = script('tokens.lua')
 const FLAGS_LUA = SHARED_LUA + script('flags.lua')
+const TOKEN_ANSWERS_LUA = SHARED_LUA + script('token-answers.lua')
 
 export { ACTIVE_KEY, GLOBAL_KEY, LOCATION_PREFIX, ROLLOUT_KEY, SCHEDULE_PREFIX, TOKEN_PREFIX, USER_PREFIX } from './keys.js'
 // Batch slot of a user with a location: location:<name>|features:user:<id>. A location name holds no
@@ -59,7 +62,7 @@ const SLOT_SEPARATOR = '|'
 export const MAX_BATCH_KEYS = DEFAULTS.maxBatchKeys
 
 // The commands the batches send (ioredis names a script command by its defineCommand name).
-const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'mget'] as const
+const BATCHED_COMMANDS = ['tideflagsAnswers', 'tideflagsTokens', 'tideflagsTokenAnswers', 'mget'] as const
 
 
 /** Connection options shared by both clients; see README "Redis failures" for the reasoning. */
@@ -108,6 +111,14 @@ export class RedisStore implements FeatureStore {
   #interned = new Map<string, readonly string[]>()
   readonly #maxInterned: number
   readonly #tokenBatch: Batch<string | null>
+  /** Keyed by token:<token>; used when both roles share one instance and db (featuresForToken). */
+  readonly #tokenAnswerBatch: Batch<TokenAnswer | null>
+  /**
+   * A signed-in caller's user id and answer in one round trip: set when the users and the features are
+   * one instance and db and the client-side cache is off (the cache keeps the two steps, each cached);
+   * undefined otherwise, and the route then asks userIdForToken, then featuresFor.
+   */
+  readonly featuresForToken: ((token: string) => Promise<TokenAnswer | null>) | undefined
   /** Keyed by features:user:<id>, or GLOBAL_KEY for an anonymous caller. */
   readonly #answerBatch: Batch<readonly string[]>
   #pending = 0
@@ -146,10 +157,15 @@ export class RedisStore implements FeatureStore {
         client.defineCommand('tideflagsAnswers', { lua: ANSWERS_LUA, readOnly: true })
         client.defineCommand('tideflagsFlags', { numberOfKeys: 5, lua: FLAGS_LUA, readOnly: true })
         client.defineCommand('tideflagsTokens', { lua: TOKENS_LUA, readOnly: true })
+        client.defineCommand('tideflagsTokenAnswers', { lua: TOKEN_ANSWERS_LUA, readOnly: true })
       }
     }
     this.#tokenBatch = new Batch((keys) => this.#readUserIds(keys), MAX_BATCH_KEYS)
     this.#answerBatch = new Batch((keys) => this.#readAnswers(keys), MAX_BATCH_KEYS)
+    this.#tokenAnswerBatch = new Batch((keys) => this.#readTokenAnswers(keys), MAX_BATCH_KEYS)
+    this.featuresForToken = this.users === this.features && !isCluster(this.features) && config.clientCacheEntries === 0
+      ? (token) => this.#run(this.#tokenAnswerBatch, TOKEN_PREFIX + token)
+      : undefined
     if (config.clientCacheEntries > 0) {
       const tokens = new TrackedCache<string | null>(config.clientCacheEntries)
       // global and active features, the rollout and any schedule are inputs of every user's answer: a
@@ -315,6 +331,39 @@ export class RedisStore implements FeatureStore {
   }
 
   /**
+   * One batch of signed-in callers on a shared instance (token-answers.lua): each token's user id and
+   * answer, decided as #readAnswers decides a user's; null for an unknown token.
+   */
+  async #readTokenAnswers (keys: readonly string[]): Promise<Array<TokenAnswer | null | Error>> {
+    const reply = await (this.features as Redis).tideflagsTokenAnswers(3 + keys.length, GLOBAL_KEY, ACTIVE_KEY, ROLLOUT_KEY, ...keys, this.#maxAnswerArg)
+    const first = reply[0] as string[] | Error
+    if (first instanceof Error) {
+      // Known callers are refused; an unknown token is still unknown (401), as on the two-step path.
+      const refused = this.#refused(GLOBAL_KEY, first, this.#maxAnswer)
+      return keys.map((_, i) => {
+        const found = reply[i + 3] as [string, Error] | null | Error
+        return found === null || found instanceof Error ? found : refused
+      })
+    }
+    const global = sortFeatures(this.#refusals.decodable(GLOBAL_KEY, first))
+    const inGlobal = new Set(global)
+    const rolloutReply = reply[1] as string[] | Error
+    const rollouts = rolloutReply instanceof Error ? this.#refused(ROLLOUT_KEY, rolloutReply, this.#maxAnswer) : this.#rollouts.parse(rolloutReply)
+    const { schedules, now } = this.#clocked(reply[2] as Array<string | ScheduleReply>)
+    return keys.map((key, i) => {
+      const found = reply[i + 3] as [string, string[] | Error] | null | Error
+      if (found === null || found instanceof Error) return found
+      const [userId, members] = found
+      const userKey = USER_PREFIX + userId
+      if (members instanceof Error) return this.#refused(userKey, members, this.#maxAnswer)
+      if (rollouts instanceof Error) return rollouts
+      const mine = this.#refusals.decodable(userKey, members)
+      const answer = evaluate({ global, inGlobal, mine, local: NONE, rollouts, schedules, now }, caller(userId))
+      return answer.length > this.#maxAnswer ? this.#refusals.tooLarge(key, answer.length, this.#maxAnswer) : { userId, features: answer }
+    })
+  }
+
+  /**
    * The schedules part of a script's reply (scripts/schedules.lua): the parsed schedules and the Redis
    * clock they are read at, or no schedules. A schedule key of the wrong type comes as an error in
    * place of its fields: malformed, so that feature is off.
@@ -433,6 +482,12 @@ const ANONYMOUS = caller(null)
 // Stands in for the fields of a schedule key of the wrong type: an unknown field makes the schedule
 // malformed, and the log line shows the Redis error as its value.
 const WRONG_TYPE_FIELD = 'not a hash'
+
+/** A signed-in caller's user id and answer (featuresForToken). */
+interface TokenAnswer {
+  readonly userId: string
+  readonly features: readonly string[]
+}
 
 /** A schedule's fields in a script reply, or the error that reading them gave (a wrong type). */
 type ScheduleReply = string[] | Error

@@ -1,0 +1,73 @@
+-- The answers of a batch of signed-in callers when the users and the features share one instance and
+-- db (src/store/redis/redis-store.ts, featuresForToken): each token resolved and its user's answer
+-- inputs read in the same call, so a request costs one round trip instead of two (an MGET, then
+-- answers.lua). Same bounds and the same reply parts as answers.lua, with the user id per caller.
+-- KEYS[1] global_features, KEYS[2] active_features, KEYS[3] rollout, KEYS[4..n] token:<token>
+-- ARGV[1] the most features an answer may hold (MAX_ANSWER_FEATURES)
+-- Returns { members of global_features, { feature, percent, ... } of the rollout's active features,
+-- the schedules (schedules.lua), then per token: false for an unknown token, the error reply of a
+-- token key of the wrong type, or { user id, its set's active members (or TOOLARGE) } }.
+-- The user's set key is built here from the id read: the one key not declared (a Cluster never runs
+-- this script; the store uses it on one instance only).
+-- global_features past the limit: every known caller is refused, but tokens are still resolved, so an
+-- unknown token stays a 401 as on the two-step path: { TOOLARGE, {}, {}, then per token false, its
+-- error, or { user id, TOOLARGE } }.
+local limit = tonumber(ARGV[1])
+local nglobal = redis.call('SCARD', KEYS[1])
+if nglobal > limit then
+  local refused = redis.error_reply('TOOLARGE ' .. nglobal)
+  local out = { refused, {}, {} }
+  for i = 4, #KEYS do
+    local id = redis.pcall('GET', KEYS[i])
+    if type(id) == 'table' and id.err ~= nil then
+      out[i] = id
+    elseif not id then
+      out[i] = false
+    else
+      out[i] = { id, refused }
+    end
+  end
+  return out
+end
+local out = { redis.call('SMEMBERS', KEYS[1]), {}, {} }
+local nactive = redis.pcall('SCARD', KEYS[2])
+local known = false
+local lists = { out[1] }
+local steps = { 1 }
+for i = 4, #KEYS do
+  local id = redis.pcall('GET', KEYS[i])
+  if type(id) == 'table' and id.err ~= nil then
+    out[i] = id
+  elseif not id then
+    out[i] = false
+  else
+    known = true
+    local key = 'features:user:' .. id
+    local nset = redis.pcall('SCARD', key)
+    local members
+    if type(nactive) == 'number' and type(nset) == 'number' and nglobal + math.min(nset, nactive) > limit then
+      members = redis.error_reply('TOOLARGE ' .. (nglobal + math.min(nset, nactive)))
+    else
+      members = redis.pcall('SINTER', KEYS[2], key)
+    end
+    out[i] = { id, members }
+    lists[#lists + 1] = members
+    steps[#steps + 1] = 1
+  end
+end
+if known then
+  local nrollout = redis.pcall('HLEN', KEYS[3])
+  if type(nactive) ~= 'number' then
+    out[2] = nactive
+  elseif type(nrollout) ~= 'number' then
+    out[2] = nrollout
+  elseif nrollout > limit then
+    out[2] = redis.error_reply('TOOLARGE ' .. nrollout)
+  elseif nrollout > 0 then
+    out[2] = activeRollouts(KEYS[3], KEYS[2])
+  end
+end
+lists[#lists + 1] = out[2]
+steps[#steps + 1] = 2
+out[3] = schedulesOf(lists, steps)
+return out
