@@ -52,8 +52,7 @@ const tooLarge = (bound: number): Error => new ReplyError(`${TOO_LARGE} ${bound}
 // CLUSTERDOWN, TRYAGAIN, MOVED and the like are the cluster's state.
 const wrongTypeOnly = (err: unknown): Error => { if (isWrongType(err)) return err; throw err }
 const isWrongType = (err: unknown): err is Error => err instanceof ReplyError && (err as Error).message.startsWith('WRONGTYPE')
-// A part that must not be an error (flags.lua fails as a whole on any error).
-const must = (part: Part): string[] => { if (part instanceof Error) throw part; return part }
+
 
 /** The user id (or null) of each token key, or that key's error (a wrong type) in its place. */
 export async function clusterTokens (users: Cluster, keys: readonly string[]): Promise<Array<string | null | Error>> {
@@ -145,8 +144,9 @@ export class ClusterReads {
       mine === undefined ? [] : intersect(features, userKey as string, mine[1], activeMembers, activeSet),
       here === undefined ? [] : intersect(features, locationKey as string, here[1], activeMembers, activeSet),
     ])
-    const rollouts = rollout === undefined ? [] : must(activeRollouts(rollout, activeSet))
-    return [globalMembers, activeMembers, must(mineActive), must(hereActive), rollouts, await schedulesOf(features, [globalMembers, activeMembers], [1, 1], known)]
+    // Not an error: a rollout read that failed rejected above, and one past the bound was thrown.
+    const rollouts = rollout === undefined ? [] : activeRollouts(rollout, activeSet) as string[]
+    return [globalMembers, activeMembers, mineActive, hereActive, rollouts, await schedulesOf(features, [globalMembers, activeMembers], [1, 1], known)]
   }
 
   /** The features whose schedules to read in the first round: global (∪ active) as last read, bounded. */
@@ -161,11 +161,12 @@ export class ClusterReads {
  * A set's members that are active. A set past the read bound was not read whole: its active members
  * are then asked of its own node (SMISMEMBER with the active features, which are few enough here).
  */
-async function intersect (features: Cluster, key: string, members: string[] | undefined, active: string[], activeSet: Set<string>): Promise<Part> {
+async function intersect (features: Cluster, key: string, members: string[] | undefined, active: string[], activeSet: Set<string>): Promise<string[]> {
   if (members !== undefined) return members.filter((member) => activeSet.has(member))
-  // SMISMEMBER needs at least one member to ask about.
-  const flags = active.length === 0 ? [] : await features.smismember(key, ...active).catch(asError)
-  return flags instanceof Error ? flags : active.filter((_, i) => flags[i] === 1)
+  // SMISMEMBER needs at least one member to ask about. A failure here (the set was just read, so not
+  // a wrong type: a lost node, a timeout) fails the batch, a 503.
+  const flags = active.length === 0 ? [] : await features.smismember(key, ...active)
+  return active.filter((_, i) => flags[i] === 1)
 }
 
 /** The rollout hash's fields whose feature is active, flat { feature, percent, ... } (rollouts.lua). */

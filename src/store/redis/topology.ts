@@ -78,16 +78,21 @@ export async function nodeStates (client: RedisClient, readFrom: ReadFrom): Prom
     const nodes = client.nodes(readFrom === 'replica' ? 'all' : 'master')
     // Before the first slot map, or after losing every node, there is nothing to ask: not up.
     if (nodes.length === 0) return [{ node: 'cluster', up: false }]
-    return await Promise.all(nodes.map(async (node) => ({ node: `${node.options.host ?? ''}:${node.options.port ?? 0}`, up: await pinged(node) })))
+    // ioredis makes every node connection from a host and port it learnt from CLUSTER SLOTS.
+    return await Promise.all(nodes.map(async (node) => ({ node: `${node.options.host as string}:${node.options.port as number}`, up: await pinged(node) })))
   }
-  // A Sentinel connection's server changes with failovers: named by where it is connected now.
+  return [{ node: nodeName(client), up: await pinged(client) }]
+}
+
+/**
+ * A single connection's name: where it is connected now (a Sentinel connection's server changes with
+ * failovers), else the Sentinel master name, else the configured address.
+ */
+function nodeName (client: Redis): string {
   const stream = client.stream as { remoteAddress?: string, remotePort?: number } | undefined
-  const node = client.status === 'ready' && stream?.remoteAddress !== undefined
-    ? `${stream.remoteAddress}:${stream.remotePort ?? 0}`
-    : client.options.sentinels !== undefined && client.options.sentinels !== null
-      ? `sentinel:${client.options.name ?? ''}`
-      : `${client.options.host ?? ''}:${client.options.port ?? 0}`
-  return [{ node, up: await pinged(client) }]
+  if (client.status === 'ready' && stream?.remoteAddress !== undefined) return `${stream.remoteAddress}:${stream.remotePort as number}`
+  const { sentinels, name, host, port } = client.options
+  return sentinels != null ? `sentinel:${name as string}` : `${host as string}:${port as number}`
 }
 
 async function pinged (client: Redis): Promise<boolean> {

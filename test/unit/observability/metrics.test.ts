@@ -123,7 +123,7 @@ t.test('malformed schedules met are counted, starting at zero', async (t) => {
 })
 
 t.test('a Cluster that is resharding, failing over or down is a 503 of its own kind, and a wrong type is not', async (t) => {
-  t.plan(8)
+  t.plan(9)
   for (const message of ['CLUSTERDOWN The cluster is down', 'TRYAGAIN Multiple keys request during rehashing of slot', 'MOVED 3999 127.0.0.1:7002', 'ASK 3999 127.0.0.1:7002']) {
     t.match(classify(new ReplyError(message)), { failure: 'cluster', code: 'TF_ERR_SERVICE_UNAVAILABLE' }, message.slice(0, message.indexOf(' ')))
   }
@@ -131,6 +131,7 @@ t.test('a Cluster that is resharding, failing over or down is a 503 of its own k
     t.match(classify(new Error(message)), { failure: 'cluster', code: 'TF_ERR_SERVICE_UNAVAILABLE' }, message)
   }
   t.match(classify(new ReplyError('CROSSSLOT Keys in request don\'t hash to the same slot')), { failure: 'reply', code: 'TF_ERR_INTERNAL' }, 'CROSSSLOT would be our bug: a 500')
+  t.match(classify('not an Error'), { failure: 'connection', code: 'TF_ERR_SERVICE_UNAVAILABLE' }, 'anything else thrown by the client: the connection')
   const m = new Metrics({ defaultMetrics: false })
   m.failure(classify(new ReplyError('CLUSTERDOWN The cluster is down')))
   t.match(await m.registry.metrics(), 'tideflags_redis_errors_total{kind="cluster"} 1')

@@ -40,12 +40,13 @@ t.test('a Sentinel URL gives a client that asks the sentinels for the primary (o
 })
 
 t.test('nodes of clients that are not connected are reported down, named as well as can be', async (t) => {
-  t.plan(3)
+  t.plan(4)
   const cluster = connectTarget(parseRedisTarget('V', 'redis+cluster://127.0.0.1:1'), { lazyConnect: true })
   const sentinel = connectTarget(parseRedisTarget('V', 'redis+sentinel://127.0.0.1:1/main'), { ...BASE, retryStrategy: () => null })
   const single = connectTarget(parseRedisTarget('V', 'redis://127.0.0.1:1'), { ...BASE, retryStrategy: () => null })
   t.teardown(() => { for (const c of [cluster, sentinel, single]) c.disconnect() })
   t.same(await nodeStates(cluster, 'primary'), [{ node: 'cluster', up: false }], 'a Cluster with no slot map yet')
+  t.same(await nodeStates(cluster, 'replica'), [{ node: 'cluster', up: false }], 'nor replicas')
   t.same(await nodeStates(sentinel, 'primary'), [{ node: 'sentinel:main', up: false }], 'a Sentinel client by its master name')
   t.same(await nodeStates(single, 'primary'), [{ node: '127.0.0.1:1', up: false }], 'one instance by its address')
 })
