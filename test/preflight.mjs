@@ -29,3 +29,14 @@ try {
   console.error('tideflags tests need redis-cli for the Redis Cluster tests: apt-get install redis-tools (or see README "Tests")')
   process.exit(1)
 }
+
+// The bench smoke tests drive wrk (test/functional/bench/bench-smoke.test.ts).
+try {
+  execFileSync('wrk', ['--version'], { stdio: 'ignore' })
+} catch (err) {
+  // wrk --version prints its usage and exits 1: only a missing binary (ENOENT) is a problem.
+  if (err.code === 'ENOENT') {
+    console.error('tideflags tests need wrk for the benchmark smoke tests: apt-get install wrk (or see README "Tests")')
+    process.exit(1)
+  }
+}
