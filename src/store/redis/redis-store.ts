@@ -43,7 +43,7 @@ declare module 'ioredis' {
 
 // Read once at startup; ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT (a restarted Redis).
 const script = (name: string): string => readFileSync(new URL(`./scripts/${name}`, import.meta.url), 'utf8')
-// rollouts.lua and schedules.lua define functions both answer scripts call; a Redis script cannot
+// rollouts.lua and schedules.lua define functions the answer scripts call; a Redis script cannot
 // include another.
 const SHARED_LUA = script('rollouts.lua') + script('schedules.lua')
 const ANSWERS_LUA = SHARED_LUA + script('answers.lua')

@@ -2,35 +2,16 @@
 // scenario) as `npm run bench` would, and checks it finished with every sampled answer right; then the
 // paths the default quick run leaves out (conn-per-request under wrk, the seed target). No timing assertions.
 
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { hasWrk, runWrk } from '../../../bench/generators/wrk.js'
 import { seedAvailable } from '../../../bench/seed.js'
-
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+import { runBenchScript, type ScriptRun } from '../../helpers/bench-script.js'
 
 // Run `bench/run.ts <args>` and collect its output.
-async function bench (args: readonly string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
-    cwd: ROOT,
-    // Coverage of the harness is not the point; keep its child processes out of the report. tap
-    // records subprocess coverage itself (@tapjs/processinfo), so NODE_V8_COVERAGE alone does not:
-    // its own switch does. Without it, the tsx-compiled copies of src/ files the harness loads were
-    // merged into the report with other source maps, as uncovered duplicates of covered code.
-    env: { ...process.env, NODE_V8_COVERAGE: '', _TAPJS_PROCESSINFO_COVERAGE_: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  return { code, stdout, stderr }
-}
+const bench = async (args: readonly string[]): Promise<ScriptRun> => await runBenchScript('run.ts', args)
 
 // The table's rows of one target, as {scenario, conns, timeouts} read from its columns.
 function rowsOf (stdout: string, target: string): Array<{ scenario: string, conns: number, cells: string[] }> {

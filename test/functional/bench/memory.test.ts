@@ -2,26 +2,10 @@
 // passes, checked for shape and for figures that add up. The sizes themselves are not asserted: they
 // depend on the Redis version and allocator, which is what the script is for.
 
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { runBenchScript, type ScriptRun } from '../../helpers/bench-script.js'
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
-
-async function memory (args: readonly string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/memory.ts', ...args], {
-    cwd: ROOT,
-    // Coverage of a measuring script is not the point (see bench-smoke.test.ts for why both switches).
-    env: { ...process.env, NODE_V8_COVERAGE: '', _TAPJS_PROCESSINFO_COVERAGE_: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  return { code, stdout, stderr }
-}
+const memory = async (args: readonly string[]): Promise<ScriptRun> => await runBenchScript('memory.ts', args)
 
 /** Cells of the table rows whose first cells are `first`. */
 function row (stdout: string, ...first: string[]): string[] | undefined {

@@ -28,16 +28,7 @@ end
 local out = { redis.call('SMEMBERS', KEYS[1]), {}, {} }
 local nactive = redis.pcall('SCARD', KEYS[2])
 if ARGV[2] == '1' then
-  local nrollout = redis.pcall('HLEN', KEYS[3])
-  if type(nactive) ~= 'number' then
-    out[2] = nactive
-  elseif type(nrollout) ~= 'number' then
-    out[2] = nrollout
-  elseif nrollout > limit then
-    out[2] = redis.error_reply('TOOLARGE ' .. nrollout)
-  elseif nrollout > 0 then
-    out[2] = activeRollouts(KEYS[3], KEYS[2])
-  end
+  out[2] = rolloutPart(KEYS[3], KEYS[2], nactive, limit)
 end
 for i = 4, #KEYS do
   local nset = redis.pcall('SCARD', KEYS[i])

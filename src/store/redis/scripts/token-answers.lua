@@ -12,20 +12,22 @@
 -- global_features past the limit: every known caller is refused, but tokens are still resolved, so an
 -- unknown token stays a 401 as on the two-step path: { TOOLARGE, {}, {}, then per token false, its
 -- error, or { user id, TOOLARGE } }.
+-- A token key's user id (a string), false for an unknown token, or the error table of a wrong type.
+local function userOf (tokenKey)
+  local id = redis.pcall('GET', tokenKey)
+  if type(id) == 'table' and id.err ~= nil then
+    return id
+  end
+  return id or false
+end
 local limit = tonumber(ARGV[1])
 local nglobal = redis.call('SCARD', KEYS[1])
 if nglobal > limit then
   local refused = redis.error_reply('TOOLARGE ' .. nglobal)
   local out = { refused, {}, {} }
   for i = 4, #KEYS do
-    local id = redis.pcall('GET', KEYS[i])
-    if type(id) == 'table' and id.err ~= nil then
-      out[i] = id
-    elseif not id then
-      out[i] = false
-    else
-      out[i] = { id, refused }
-    end
+    local id = userOf(KEYS[i])
+    out[i] = type(id) == 'string' and { id, refused } or id
   end
   return out
 end
@@ -35,11 +37,9 @@ local known = false
 local lists = { out[1] }
 local steps = { 1 }
 for i = 4, #KEYS do
-  local id = redis.pcall('GET', KEYS[i])
-  if type(id) == 'table' and id.err ~= nil then
+  local id = userOf(KEYS[i])
+  if type(id) ~= 'string' then
     out[i] = id
-  elseif not id then
-    out[i] = false
   else
     known = true
     local key = 'features:user:' .. id
@@ -56,16 +56,7 @@ for i = 4, #KEYS do
   end
 end
 if known then
-  local nrollout = redis.pcall('HLEN', KEYS[3])
-  if type(nactive) ~= 'number' then
-    out[2] = nactive
-  elseif type(nrollout) ~= 'number' then
-    out[2] = nrollout
-  elseif nrollout > limit then
-    out[2] = redis.error_reply('TOOLARGE ' .. nrollout)
-  elseif nrollout > 0 then
-    out[2] = activeRollouts(KEYS[3], KEYS[2])
-  end
+  out[2] = rolloutPart(KEYS[3], KEYS[2], nactive, limit)
 end
 lists[#lists + 1] = out[2]
 steps[#steps + 1] = 2
