@@ -32,6 +32,8 @@ export interface BenchOptions {
   readonly cacheEntries: number
   /** NODE_OPTIONS for the service's processes (V8 flags such as --max-semi-space-size); '' for none. */
   readonly serviceNodeOptions: string
+  /** Node flags for the service's primary, passed on to its workers ('' for none): --cpu-prof, which NODE_OPTIONS refuses. */
+  readonly serviceExecArgv: string
   /** Pause between two checked requests (ms). */
   readonly checkIntervalMs: number
   /** Upper bound on a scenario's own connection count (c1000, c5000); --quick lowers it. */
@@ -59,6 +61,7 @@ export const DEFAULT_OPTIONS: Omit<BenchOptions, 'progress'> = Object.freeze({
   // (room for every user of the data set) measures the opt-in client-side cache.
   cacheEntries: 0,
   serviceNodeOptions: '',
+  serviceExecArgv: '',
   checkIntervalMs: 5, // 5 ms: ~200 checked requests/s, noise next to the load
   connectionCap: 100_000, // no cap: c5000 gets its 5,000
   seed: false,
@@ -150,7 +153,8 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
       NODE_OPTIONS: options.serviceNodeOptions,
       ...policy,
     })
-    service = await startService(serviceEnv(redis.usersUrl, redis.featuresUrl), options.workers)
+    const execArgv = options.serviceExecArgv === '' ? [] : options.serviceExecArgv.split(' ')
+    service = await startService(serviceEnv(redis.usersUrl, redis.featuresUrl), options.workers, false, execArgv)
     // The original stack reads plain Redis URLs only: its target runs on the default topology.
     if (options.seed && redis.plain) {
       seed = await startSeed(redis.usersUrl, redis.featuresUrl)

@@ -25,10 +25,13 @@ export interface Service {
  * Start `node dist/main.js` with `env` and wait until every worker listens.
  * @param coverage keep the service in the coverage report (through dist/'s source maps), for code only
  *   the built cluster runs; off by default, as most tests drive code that in-process tests cover
+ * @param execArgv node flags before dist/main.js (the benchmark's --service-exec-argv)
  */
-export async function startService (env: Record<string, string>, workers = 2, coverage = false): Promise<Service> {
+export async function startService (env: Record<string, string>, workers = 2, coverage = false, execArgv: readonly string[] = []): Promise<Service> {
   const port = await freePort()
-  const child = spawn(process.execPath, [MAIN], {
+  // execArgv: node flags for the primary, which passes them on to its workers (e.g. --cpu-prof, which
+  // NODE_OPTIONS does not accept).
+  const child = spawn(process.execPath, [...execArgv, MAIN], {
     env: { ...process.env, ...(coverage ? {} : { NODE_V8_COVERAGE: '' }), PORT: String(port), HOST: '127.0.0.1', WORKERS: String(workers), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
