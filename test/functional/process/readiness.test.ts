@@ -55,6 +55,9 @@ t.test('with Redis unreachable at boot the service says it listens, not that it 
   }
 
   await until(() => count(LISTENING_LINE) === 1, 'the listening line')
+  // The primary says so on node's 'listening' event, which can overtake a worker's own log line
+  // (seen once under a loaded CI run): wait for both lines, within the same deadline.
+  await until(() => count('worker listening') === 2, 'both workers\' listening lines')
   t.equal(count('worker listening'), 2, 'both workers listen')
   // A worker reports within milliseconds of listening: give a wrong "ready" every chance to show.
   await sleep(1_000)
