@@ -97,7 +97,6 @@ export class RedisStore implements FeatureStore {
   readonly features: RedisClient
   /** Where the hot reads go (REDIS_READ_FROM); readiness pings those servers. */
   readonly #readFrom: ReadFrom
-  /** Whether the features side is a Cluster (cluster-reads.ts) rather than one primary. */
   /** The per-slot reads when the features side is a Cluster; undefined on one primary. */
   readonly #clusterReads: ClusterReads | undefined
   readonly #clusterUsers: boolean
