@@ -1,18 +1,19 @@
-// The benchmark itself: start Redis x2, load the data set, start the service and the static baseline,
-// then per scenario warm both up (discarded) and alternate baseline and service for N rounds, checking
-// a sample of the service's answers as it goes.
+// The benchmark itself: start Redis x2, load the data set, start the service, the static baseline and
+// the stripped ceiling, then per scenario warm each up (discarded) and alternate baseline, service
+// (and ceiling) for N rounds, checking a sample of the service's answers as it goes.
 
+import { Agent } from 'node:http'
 import { availableParallelism } from 'node:os'
 import { RedisServer } from '../test/helpers/redis-server.js'
 import { startTopology, type RedisUnderTest, type Topology } from './topology.js'
 import { startService, type Service } from '../test/helpers/service.js'
-import { sampleWhile, type CheckReport } from './checker.js'
+import { checkCall, sampleWhile, type CheckReport } from './checker.js'
 import { DEFAULT_DATA, expectedBody, generateData, loadData, type DataSet } from './data.js'
 import { runAutocannon } from './generators/autocannon.js'
 import type { Generator, LoadResult } from './generators/load.js'
 import { runWrk } from './generators/wrk.js'
-import { liveBaselines, rssMb, startBaseline, type Baseline } from './processes.js'
-import { buildScenario, SCENARIO_NAMES, type Scenario, type ScenarioName } from './scenarios.js'
+import { liveBaselines, rssMb, startBaseline, startCeiling, type Baseline } from './processes.js'
+import { buildScenario, SCENARIO_NAMES, type Call, type Scenario, type ScenarioName } from './scenarios.js'
 import { startSeed, type Seed } from './seed.js'
 import { LOCATION_HEADER, loadTargeting, unloadTargeting } from './targeting.js'
 
@@ -40,6 +41,8 @@ export interface BenchOptions {
   readonly connectionCap: number
   /** Measure the original Flask app under gunicorn as a third target (anonymous and bearer). */
   readonly seed: boolean
+  /** Measure the stripped ceiling server (bench/ceiling-server.ts) as a target (CEILING_SCENARIOS). */
+  readonly ceiling: boolean
   /** NODE_CLUSTER_SCHED_POLICY for the service and the baseline alike: '' (node's default, rr on Linux), rr or none. */
   readonly schedPolicy: '' | 'rr' | 'none'
   /** The Redis deployment under the service (bench/topology.ts). */
@@ -65,12 +68,16 @@ export const DEFAULT_OPTIONS: Omit<BenchOptions, 'progress'> = Object.freeze({
   checkIntervalMs: 5, // 5 ms: ~200 checked requests/s, noise next to the load
   connectionCap: 100_000, // no cap: c5000 gets its 5,000
   seed: false,
+  ceiling: true,
   schedPolicy: '' as const,
   topology: 'single' as const,
 })
 
 /** The scenarios the seed target runs: the two the issue compares against the original stack. */
 export const SEED_SCENARIOS: readonly ScenarioName[] = ['anonymous', 'bearer']
+
+/** The scenarios the ceiling target runs: the ones whose requests it implements. */
+export const CEILING_SCENARIOS: readonly ScenarioName[] = ['anonymous', 'bearer', 'same-instance']
 
 /** One measured run of one target. */
 export interface Sample extends LoadResult {
@@ -85,6 +92,8 @@ export interface ScenarioReport {
   readonly service: Sample[]
   /** The original stack's runs, when the seed target ran this scenario; empty otherwise. */
   readonly seed: Sample[]
+  /** The stripped ceiling server's runs, when it ran this scenario; empty otherwise. */
+  readonly ceiling: Sample[]
   /** Connections this scenario ran with. */
   readonly connections: number
   readonly check: CheckReport
@@ -120,8 +129,9 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
   let service: Service | undefined
   let baseline: Baseline | undefined
   let seed: Seed | undefined
+  let ceiling: Baseline | undefined
   const stop = async (): Promise<void> => {
-    await Promise.allSettled([service?.stop(), baseline?.stop(), seed?.stop()])
+    await Promise.allSettled([service?.stop(), baseline?.stop(), seed?.stop(), ceiling?.stop()])
     await redis?.stop()
   }
   running.add(stop)
@@ -160,6 +170,8 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
       seed = await startSeed(redis.usersUrl, redis.featuresUrl)
       log(`seed: gunicorn answering on ${seed.url}`)
     }
+    // The ceiling reads plain Redis URLs only, like the seed.
+    if (options.ceiling && redis.plain) ceiling = await startCeiling(options.workers, redis.usersUrl, redis.featuresUrl, policy)
 
     const scenarios: ScenarioReport[] = []
     for (const name of options.scenarios) {
@@ -170,10 +182,12 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
         log(`${scenario.name}: skipped (one plain instance for both roles; --topology ${options.topology} is not one)`)
         continue
       }
-      const target = scenario.sameInstance === true ? await startSameInstance(data, serviceEnv, options.workers) : undefined
+      const target = scenario.sameInstance === true ? await startSameInstance(data, serviceEnv, options, policy) : undefined
       if (target !== undefined) running.add(target.stop)
       try {
-        scenarios.push(await runScenario(scenario, data, target?.service ?? service, baseline.url, seed, redis, generator, options))
+        const ceilingUrl = CEILING_SCENARIOS.includes(scenario.name as ScenarioName) ? (target === undefined ? ceiling : target.ceiling)?.url : undefined
+        if (ceilingUrl !== undefined) await checkReference(data, ceilingUrl, scenario.calls)
+        scenarios.push(await runScenario(scenario, data, target?.service ?? service, baseline.url, seed, ceilingUrl, redis, generator, options))
       } finally {
         if (target !== undefined) {
           await target.stop()
@@ -196,9 +210,12 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
   }
 }
 
-/** Warm up, then alternate baseline, service (and seed) for the rounds, checking the service's answers. */
+/**
+ * Warm up, then alternate baseline, service (and ceiling, seed) for the rounds, checking the service's
+ * answers.
+ */
 async function runScenario (
-  scenario: Scenario, data: DataSet, service: Service, baselineUrl: string, seed: Seed | undefined,
+  scenario: Scenario, data: DataSet, service: Service, baselineUrl: string, seed: Seed | undefined, ceilingUrl: string | undefined,
   redis: RedisUnderTest, generator: Generator, options: BenchOptions,
 ): Promise<ScenarioReport> {
   const log = options.progress
@@ -217,9 +234,10 @@ async function runScenario (
     log(`${name}: warm-up (${connections} connections)`)
     await run(baselineUrl, options.warmupS)
     await run(serviceUrl, options.warmupS)
+    if (ceilingUrl !== undefined) await run(ceilingUrl, options.warmupS)
     if (seedUrl !== undefined) await run(seedUrl, options.warmupS)
     const report: ScenarioReport = {
-      name, description: scenario.description, baseline: [], service: [], seed: [], connections, check: { checked: 0, failed: 0, failures: [] }, serviceRssMb: [],
+      name, description: scenario.description, baseline: [], service: [], seed: [], ceiling: [], connections, check: { checked: 0, failed: 0, failures: [] }, serviceRssMb: [],
     }
     for (let round = 1; round <= options.rounds; round++) {
       const b = await run(baselineUrl, options.durationS)
@@ -231,10 +249,13 @@ async function runScenario (
       report.check.checked += check.checked
       report.check.failed += check.failed
       report.check.failures.push(...check.failures.slice(0, 5 - report.check.failures.length))
+      const c = ceilingUrl === undefined ? undefined : await run(ceilingUrl, options.durationS)
+      if (c !== undefined) report.ceiling.push({ ...c, round })
       const o = seedUrl === undefined ? undefined : await run(seedUrl, options.durationS)
       if (o !== undefined) report.seed.push({ ...o, round })
       log(`${name} round ${round}: baseline ${b.rps.toFixed(0)} req/s, service ${s.rps.toFixed(0)} req/s ` +
         `(${(s.rps / b.rps * 100).toFixed(1)}%), p99 ${s.p99} ms, max ${s.maxLatency} ms, timeouts ${s.timeouts}/${b.timeouts}, ` +
+        `${c === undefined ? '' : `ceiling ${c.rps.toFixed(0)} req/s (${(c.rps / b.rps * 100).toFixed(1)}%, service/ceiling ${(s.rps / c.rps * 100).toFixed(1)}%), `}` +
         `${o === undefined ? '' : `seed ${o.rps.toFixed(0)} req/s (service x${(s.rps / o.rps).toFixed(1)}), `}checked ${check.checked}, wrong ${check.failed}`)
     }
     report.serviceRssMb.push(...servicePids.map(rssMb))
@@ -247,14 +268,16 @@ async function runScenario (
   }
 }
 
-/** A third Redis holding both data sets, and a service whose two URLs both name it. */
+/** A third Redis holding both data sets, and a service (and a ceiling) whose two URLs both name it. */
 async function startSameInstance (
-  data: DataSet, serviceEnv: (usersUrl: string, featuresUrl: string) => Record<string, string>, workers: number,
-): Promise<{ service: Service, stop: () => Promise<void> }> {
+  data: DataSet, serviceEnv: (usersUrl: string, featuresUrl: string) => Record<string, string>, options: BenchOptions,
+  policy: Record<string, string>,
+): Promise<{ service: Service, ceiling: Baseline | undefined, stop: () => Promise<void> }> {
   const redis = new RedisServer()
   let service: Service | undefined
+  let ceiling: Baseline | undefined
   const stop = async (): Promise<void> => {
-    await service?.stop()
+    await Promise.allSettled([service?.stop(), ceiling?.stop()])
     await redis.stop()
   }
   try {
@@ -265,12 +288,28 @@ async function startSameInstance (
     } finally {
       client.disconnect()
     }
-    service = await startService(serviceEnv(redis.url, redis.url), workers)
-    return { service, stop }
+    service = await startService(serviceEnv(redis.url, redis.url), options.workers)
+    if (options.ceiling) ceiling = await startCeiling(options.workers, redis.url, redis.url, policy)
+    return { service, ceiling, stop }
   } catch (err) {
     await stop()
     throw err
   }
+}
+
+/**
+ * A reference target must give the right answers, or its rate bounds nothing: the anonymous answer and
+ * the first calls of the scenario are checked once before it is measured.
+ */
+export async function checkReference (data: DataSet, url: string, calls: readonly Call[]): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  const report: CheckReport = { checked: 0, failed: 0, failures: [] }
+  try {
+    for (const call of [{ authorization: undefined, caller: 'anonymous' as const }, ...calls.slice(0, 20)]) await checkCall(data, url, agent, call, report)
+  } finally {
+    agent.destroy()
+  }
+  if (report.failed > 0) throw new Error(`the ceiling answered ${report.failed} of ${report.checked} checked calls wrong: ${report.failures.join('; ')}`)
 }
 
 function withoutProgress ({ progress: _progress, ...rest }: BenchOptions): Omit<BenchOptions, 'progress'> {

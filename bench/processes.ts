@@ -1,4 +1,4 @@
-// Starting the two targets and reading their workers' memory from /proc.
+// Starting the reference targets (the static baseline, the stripped ceiling) and reading their workers' memory from /proc.
 
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -6,11 +6,12 @@ import { fileURLToPath } from 'node:url'
 import { freePort } from '../test/helpers/redis-server.js'
 
 const BASELINE = fileURLToPath(new URL('./baseline-server.ts', import.meta.url))
+const CEILING = fileURLToPath(new URL('./ceiling-server.ts', import.meta.url))
 
-/** Baseline processes not yet stopped, including ones still starting: an interrupted run kills these. */
+/** Baseline and ceiling processes not yet stopped, including ones still starting: an interrupted run kills these. */
 export const liveBaselines = new Set<ChildProcess>()
 
-/** A running baseline cluster. */
+/** A running reference cluster (the baseline or the ceiling). */
 export interface Baseline {
   readonly url: string
   readonly workerPids: number[]
@@ -19,22 +20,34 @@ export interface Baseline {
 
 /** Start the static baseline with `workers` workers answering `bodyBytes`-byte bodies. */
 export async function startBaseline (workers: number, bodyBytes: number, env: Record<string, string> = {}): Promise<Baseline> {
+  return await startTarget(BASELINE, 'baseline', workers, [String(bodyBytes)], env)
+}
+
+/** Start the stripped ceiling server (bench/ceiling-server.ts) on the given Redis URLs. */
+export async function startCeiling (workers: number, usersUrl: string, featuresUrl: string, env: Record<string, string> = {}): Promise<Baseline> {
+  return await startTarget(CEILING, 'ceiling', workers, [usersUrl, featuresUrl], env)
+}
+
+// A cluster script started as `<script> <port> <workers> ...args`, whose workers each print
+// `<name> listening <pid>`.
+async function startTarget (script: string, name: string, workers: number, args: readonly string[], env: Record<string, string>): Promise<Baseline> {
   const port = await freePort()
   // Run through tsx like the harness; the loader costs at startup only, the workers run plain node:http.
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', BASELINE, String(port), String(workers), String(bodyBytes)], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, String(port), String(workers), ...args], {
     env: { ...process.env, NODE_V8_COVERAGE: '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   liveBaselines.add(child)
   child.once('exit', () => liveBaselines.delete(child))
   const workerPids: number[] = []
+  const listening = new RegExp(`${name} listening (\\d+)\\n`, 'g')
   await new Promise<void>((resolve, reject) => {
     let buffered = ''
-    child.once('exit', (code) => reject(new Error(`baseline exited during startup (code ${code})`)))
+    child.once('exit', (code) => reject(new Error(`${name} exited during startup (code ${code})`)))
     child.stdout?.setEncoding('utf8')
     child.stdout?.on('data', (chunk: string) => {
       buffered += chunk
-      for (const m of buffered.matchAll(/baseline listening (\d+)\n/g)) {
+      for (const m of buffered.matchAll(listening)) {
         const pid = Number(m[1])
         if (!workerPids.includes(pid)) workerPids.push(pid)
       }

@@ -35,6 +35,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions & { save: b
       quick: { type: 'boolean' },
       seed: { type: 'boolean' },
       'no-seed': { type: 'boolean' },
+      'no-ceiling': { type: 'boolean' },
       'sched-policy': { type: 'string' },
       'no-save': { type: 'boolean' },
       topology: { type: 'string' },
@@ -74,6 +75,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions & { save: b
   return {
     generator,
     seed,
+    ceiling: values['no-ceiling'] !== true,
     topology: topology as Topology,
     schedPolicy,
     connectionCap: base.connectionCap,
@@ -97,7 +99,10 @@ export function parseOptions (argv: readonly string[]): BenchOptions & { save: b
 export function summaryTable (report: BenchReport): string {
   const rows: string[][] = []
   for (const s of report.scenarios) {
-    const targets = [['baseline', s.baseline], ['service', s.service], ...(s.seed.length > 0 ? [['seed', s.seed] as const] : [])] as const
+    const targets = [
+      ['baseline', s.baseline], ['service', s.service],
+      ...(s.ceiling.length > 0 ? [['ceiling', s.ceiling] as const] : []), ...(s.seed.length > 0 ? [['seed', s.seed] as const] : []),
+    ] as const
     for (const [target, samples] of targets) {
       // Each run against the baseline run of its own round.
       const paired = (f: (x: Sample, b: Sample) => number, digits: number, unit: string): string => target === 'baseline'
@@ -117,13 +122,16 @@ export function summaryTable (report: BenchReport): string {
         formatSpread(spread(samples.map((x) => x.generatorCpu * 100)), 0, '%'),
         paired((x, b) => x.rps / b.rps * 100, 1, '%'),
         paired((x, b) => x.p99 / b.p99, 2, 'x'),
-        target === 'seed' ? formatSpread(spread(samples.map((x, i) => (s.service[i]?.rps ?? Number.NaN) / x.rps)), 1, 'x') : '',
+        // The seed as a multiple (the service is many times faster), the ceiling as a share (the service
+        // reaches part of it).
+        target === 'seed' ? formatSpread(spread(samples.map((x, i) => (s.service[i]?.rps ?? Number.NaN) / x.rps)), 1, 'x')
+          : target === 'ceiling' ? formatSpread(spread(samples.map((x, i) => (s.service[i]?.rps ?? Number.NaN) / x.rps * 100)), 1, '%') : '',
         target === 'service' ? `${s.check.checked - s.check.failed}/${s.check.checked}` : '',
         target === 'service' ? Math.max(...s.serviceRssMb).toFixed(0) : '',
       ])
     }
   }
-  return table(['scenario', 'target', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'timeouts', 'errors', 'non-2xx', 'gen CPU', 'vs baseline', 'p99 / baseline p99', 'service / seed', 'checked ok', 'RSS MB'], rows)
+  return table(['scenario', 'target', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'timeouts', 'errors', 'non-2xx', 'gen CPU', 'vs baseline', 'p99 / baseline p99', 'service / this', 'checked ok', 'RSS MB'], rows)
 }
 
 async function main (): Promise<void> {
@@ -147,7 +155,7 @@ async function main (): Promise<void> {
     `${o.workers} workers, ${o.connections} connections, ${o.rounds} x ${o.durationS} s (warm-up ${o.warmupS} s), ` +
     `${o.users} users, client cache ${o.cacheEntries > 0 ? o.cacheEntries + ' entries' : 'off'}, ` +
     `${o.serviceNodeOptions === '' ? '' : `service NODE_OPTIONS ${o.serviceNodeOptions}, `}` +
-    `cluster scheduling ${o.schedPolicy === '' ? 'default' : o.schedPolicy}, seed target ${o.seed ? 'on' : 'off'}, baseline body ${report.bodyBytes} B\n\n${summaryTable(report)}\n`)
+    `cluster scheduling ${o.schedPolicy === '' ? 'default' : o.schedPolicy}, seed target ${o.seed ? 'on' : 'off'}, ceiling target ${o.ceiling ? 'on' : 'off'}, baseline body ${report.bodyBytes} B\n\n${summaryTable(report)}\n`)
   if (save) {
     const dir = new URL('./results/', import.meta.url)
     mkdirSync(dir, { recursive: true })

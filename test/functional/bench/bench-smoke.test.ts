@@ -1,6 +1,6 @@
 // Keeps bench/ from rotting: runs the whole harness in quick mode (a fraction of a second of load per
 // scenario) as `npm run bench` would, and checks it finished with every sampled answer right; then the
-// paths the default quick run leaves out (conn-per-request under wrk, the seed target). No timing assertions.
+// paths the default quick run leaves out (conn-per-request under wrk, the seed target, a wrong ceiling). No timing assertions.
 
 import { once } from 'node:events'
 import { createServer } from 'node:http'
@@ -8,6 +8,11 @@ import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { hasWrk, runWrk } from '../../../bench/generators/wrk.js'
 import { seedAvailable } from '../../../bench/seed.js'
+import { checkReference } from '../../../bench/harness.js'
+import { startCeiling } from '../../../bench/processes.js'
+import { buildScenario } from '../../../bench/scenarios.js'
+import { DEFAULT_DATA, generateData, loadData } from '../../../bench/data.js'
+import { RedisServer } from '../../helpers/redis-server.js'
 import { runBenchScript, type ScriptRun } from '../../helpers/bench-script.js'
 
 // Run `bench/run.ts <args>` and collect its output.
@@ -32,6 +37,31 @@ t.test('the benchmark harness runs every scenario autocannon can drive in quick 
   t.same(rows.map((r) => r.conns), [4, 4, 4, 4, 4, 4, 4, 16, 16], 'c1000 and c5000 run with their own (capped) connection count')
   t.notMatch(stderr, /wrong [1-9]/, 'no wrong answer in any round')
   t.match(stderr, /same-instance round 1: .*checked [1-9]\d*, wrong 0/, 'the same-instance service answered checked requests right')
+  const ceiling = rowsOf(stdout, 'ceiling')
+  t.same(ceiling.map((r) => r.scenario), ['anonymous', 'bearer', 'same-instance'], 'a ceiling row for the scenarios it implements')
+  t.ok(ceiling.every((r) => /^\d[\d.]*%/.test(r.cells[14] ?? '')), 'each ceiling row gives service / ceiling as a share')
+})
+
+t.test('--no-ceiling leaves the ceiling target out', async (t) => {
+  const { code, stdout } = await bench(['--quick', '--no-save', '--no-ceiling', '--scenarios', 'anonymous'])
+  t.equal(code, 0)
+  t.same(rowsOf(stdout, 'ceiling'), [], 'no ceiling row')
+  t.match(stdout, /ceiling target off/)
+})
+
+t.test('a reference target that answers wrong is refused before it is measured', async (t) => {
+  // The ceiling on an empty Redis: every token is unknown and the global features are missing.
+  const redis = await new RedisServer().start()
+  t.teardown(() => redis.stop())
+  const ceiling = await startCeiling(1, redis.url, redis.url)
+  t.teardown(() => ceiling.stop())
+  const data = generateData({ ...DEFAULT_DATA, users: 50 })
+  await t.rejects(checkReference(data, ceiling.url, buildScenario('bearer', data).calls), /the ceiling answered 21 of 21 checked calls wrong: caller anonymous: want 200/)
+  // With the data loaded the same check passes.
+  const client = redis.client()
+  t.teardown(() => client.disconnect())
+  await loadData(data, client, client)
+  await checkReference(data, ceiling.url, buildScenario('bearer', data).calls)
 })
 
 t.test('the conn-per-request scenario is refused under autocannon, which cannot open a connection per request', async (t) => {
