@@ -4,6 +4,7 @@
 
 import cluster from 'node:cluster'
 import { createServer } from 'node:http'
+import { runPrimary } from './reference-primary.js'
 
 const [port, workers, bodyBytes] = process.argv.slice(2).map(Number) as [number, number, number]
 
@@ -14,14 +15,7 @@ function staticBody (bytes: number): string {
 }
 
 if (cluster.isPrimary) {
-  for (let i = 0; i < workers; i++) cluster.fork()
-  cluster.on('listening', (worker) => process.stdout.write(`baseline listening ${worker.process.pid}\n`))
-  const stop = (): void => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill()
-    process.exit(0)
-  }
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
+  runPrimary('baseline', workers)
 } else {
   // Built once, like the undici benchmark server: the handler only writes. A string, not a Buffer:
   // node then sends headers and body in one write instead of a two-chunk writev, which measured

@@ -14,6 +14,7 @@
 
 import cluster from 'node:cluster'
 import { createServer, type ServerResponse } from 'node:http'
+import { runPrimary } from './reference-primary.js'
 import { Redis } from 'ioredis'
 
 const [port, workers, usersUrl, featuresUrl] = process.argv.slice(2) as [string, string, string, string]
@@ -47,14 +48,7 @@ function send (res: ServerResponse, global: readonly string[], mine: readonly st
 }
 
 if (cluster.isPrimary) {
-  for (let i = 0; i < Number(workers); i++) cluster.fork()
-  cluster.on('listening', (worker) => process.stdout.write(`ceiling listening ${worker.process.pid}\n`))
-  const stop = (): void => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill()
-    process.exit(0)
-  }
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
+  runPrimary('ceiling', Number(workers))
 } else {
   const features = new Redis(featuresUrl)
   const oneTrip = usersUrl === featuresUrl
