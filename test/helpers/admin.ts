@@ -48,6 +48,20 @@ export async function startAdmin (env: Record<string, string>, options: { now?: 
   const server = createAdminServer({ ...config, admin: config.admin as NonNullable<typeof config.admin> }, store, log, { drain: new Drain(), metrics, accessLog, now: options.now })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
+  // The store connects in the background and fails fast until it has (no offline queue): a test that
+  // writes at once could see a 503 on a loaded machine (seen once in CI). Wait until it answers.
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    try {
+      await store.snapshot()
+      break
+    } catch (err) {
+      // Runs only when the connection is slower than the first read: timing, not a path to cover.
+      /* c8 ignore next 2 */
+      if (Date.now() > deadline) throw err
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
   const { port } = server.address() as { port: number }
   return {
     url: `http://127.0.0.1:${port}`,
