@@ -301,7 +301,7 @@ async function startSameInstance (
  * A reference target must give the right answers, or its rate bounds nothing: the anonymous answer and
  * the first calls of the scenario are checked once before it is measured.
  */
-export async function checkReference (data: DataSet, url: string, calls: readonly Call[]): Promise<void> {
+async function checkReference (data: DataSet, url: string, calls: readonly Call[]): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
   const report: CheckReport = { checked: 0, failed: 0, failures: [] }
   try {
