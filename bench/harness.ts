@@ -12,7 +12,7 @@ import { DEFAULT_DATA, expectedBody, generateData, loadData, type DataSet } from
 import { runAutocannon } from './generators/autocannon.js'
 import type { Generator, LoadResult } from './generators/load.js'
 import { runWrk } from './generators/wrk.js'
-import { liveBaselines, rssMb, startBaseline, startCeiling, type Baseline } from './processes.js'
+import { liveReferences, rssMb, startBaseline, startCeiling, type ReferenceTarget } from './processes.js'
 import { buildScenario, SCENARIO_NAMES, type Call, type Scenario, type ScenarioName } from './scenarios.js'
 import { startSeed, type Seed } from './seed.js'
 import { LOCATION_HEADER, loadTargeting, unloadTargeting } from './targeting.js'
@@ -117,7 +117,7 @@ const running = new Set<() => Promise<unknown>>()
 
 /** Stop everything the current run started. For signal handlers; the run's own finally does the same. */
 export async function stopAll (): Promise<void> {
-  for (const child of liveBaselines) child.kill('SIGTERM')
+  for (const child of liveReferences) child.kill('SIGTERM')
   await Promise.allSettled([...running].map(async (stop) => stop()))
 }
 
@@ -127,9 +127,9 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
   const generator: Generator = options.generator === 'wrk' ? runWrk : runAutocannon
   let redis: RedisUnderTest | undefined
   let service: Service | undefined
-  let baseline: Baseline | undefined
+  let baseline: ReferenceTarget | undefined
   let seed: Seed | undefined
-  let ceiling: Baseline | undefined
+  let ceiling: ReferenceTarget | undefined
   const stop = async (): Promise<void> => {
     await Promise.allSettled([service?.stop(), baseline?.stop(), seed?.stop(), ceiling?.stop()])
     await redis?.stop()
@@ -224,6 +224,8 @@ async function runScenario (
   const servicePids = service.logs.filter((l) => l.msg === 'worker listening').map((l) => Number(l.pid))
   const connections = Math.min(scenario.connections ?? options.connections, options.connectionCap)
   const seedUrl = seed !== undefined && SEED_SCENARIOS.includes(name) ? seed.url : undefined
+  // The reference targets besides the baseline, each run after the service in every round.
+  const extras = ([['ceiling', ceilingUrl], ['seed', seedUrl]] as const).filter((e): e is readonly ['ceiling' | 'seed', string] => e[1] !== undefined)
   const run = (url: string, durationS: number): Promise<LoadResult> =>
     generator({ url, connections, durationS, calls: scenario.calls, closeEach: scenario.closeEach === true })
   // The targeting keys exist only while their scenario runs: the others measure the plain data.
@@ -234,8 +236,7 @@ async function runScenario (
     log(`${name}: warm-up (${connections} connections)`)
     await run(baselineUrl, options.warmupS)
     await run(serviceUrl, options.warmupS)
-    if (ceilingUrl !== undefined) await run(ceilingUrl, options.warmupS)
-    if (seedUrl !== undefined) await run(seedUrl, options.warmupS)
+    for (const [, url] of extras) await run(url, options.warmupS)
     const report: ScenarioReport = {
       name, description: scenario.description, baseline: [], service: [], seed: [], ceiling: [], connections, check: { checked: 0, failed: 0, failures: [] }, serviceRssMb: [],
     }
@@ -249,14 +250,17 @@ async function runScenario (
       report.check.checked += check.checked
       report.check.failed += check.failed
       report.check.failures.push(...check.failures.slice(0, 5 - report.check.failures.length))
-      const c = ceilingUrl === undefined ? undefined : await run(ceilingUrl, options.durationS)
-      if (c !== undefined) report.ceiling.push({ ...c, round })
-      const o = seedUrl === undefined ? undefined : await run(seedUrl, options.durationS)
-      if (o !== undefined) report.seed.push({ ...o, round })
-      log(`${name} round ${round}: baseline ${b.rps.toFixed(0)} req/s, service ${s.rps.toFixed(0)} req/s ` +
-        `(${(s.rps / b.rps * 100).toFixed(1)}%), p99 ${s.p99} ms, max ${s.maxLatency} ms, timeouts ${s.timeouts}/${b.timeouts}, ` +
-        `${c === undefined ? '' : `ceiling ${c.rps.toFixed(0)} req/s (${(c.rps / b.rps * 100).toFixed(1)}%, service/ceiling ${(s.rps / c.rps * 100).toFixed(1)}%), `}` +
-        `${o === undefined ? '' : `seed ${o.rps.toFixed(0)} req/s (service x${(s.rps / o.rps).toFixed(1)}), `}checked ${check.checked}, wrong ${check.failed}`)
+      let line = `${name} round ${round}: baseline ${b.rps.toFixed(0)} req/s, service ${s.rps.toFixed(0)} req/s ` +
+        `(${(s.rps / b.rps * 100).toFixed(1)}%), p99 ${s.p99} ms, max ${s.maxLatency} ms, timeouts ${s.timeouts}/${b.timeouts}, `
+      for (const [target, url] of extras) {
+        const x = await run(url, options.durationS)
+        report[target].push({ ...x, round })
+        // The ceiling as a share (the service reaches part of it), the seed as a multiple.
+        line += target === 'ceiling'
+          ? `ceiling ${x.rps.toFixed(0)} req/s (${(x.rps / b.rps * 100).toFixed(1)}%, service/ceiling ${(s.rps / x.rps * 100).toFixed(1)}%), `
+          : `seed ${x.rps.toFixed(0)} req/s (service x${(s.rps / x.rps).toFixed(1)}), `
+      }
+      log(line + `checked ${check.checked}, wrong ${check.failed}`)
     }
     report.serviceRssMb.push(...servicePids.map(rssMb))
     return report
@@ -272,10 +276,10 @@ async function runScenario (
 async function startSameInstance (
   data: DataSet, serviceEnv: (usersUrl: string, featuresUrl: string) => Record<string, string>, options: BenchOptions,
   policy: Record<string, string>,
-): Promise<{ service: Service, ceiling: Baseline | undefined, stop: () => Promise<void> }> {
+): Promise<{ service: Service, ceiling: ReferenceTarget | undefined, stop: () => Promise<void> }> {
   const redis = new RedisServer()
   let service: Service | undefined
-  let ceiling: Baseline | undefined
+  let ceiling: ReferenceTarget | undefined
   const stop = async (): Promise<void> => {
     await Promise.allSettled([service?.stop(), ceiling?.stop()])
     await redis.stop()

@@ -9,36 +9,36 @@ const BASELINE = fileURLToPath(new URL('./baseline-server.ts', import.meta.url))
 const CEILING = fileURLToPath(new URL('./ceiling-server.ts', import.meta.url))
 
 /** Baseline and ceiling processes not yet stopped, including ones still starting: an interrupted run kills these. */
-export const liveBaselines = new Set<ChildProcess>()
+export const liveReferences = new Set<ChildProcess>()
 
 /** A running reference cluster (the baseline or the ceiling). */
-export interface Baseline {
+export interface ReferenceTarget {
   readonly url: string
   readonly workerPids: number[]
   stop (): Promise<void>
 }
 
 /** Start the static baseline with `workers` workers answering `bodyBytes`-byte bodies. */
-export async function startBaseline (workers: number, bodyBytes: number, env: Record<string, string> = {}): Promise<Baseline> {
+export async function startBaseline (workers: number, bodyBytes: number, env: Record<string, string> = {}): Promise<ReferenceTarget> {
   return await startTarget(BASELINE, 'baseline', workers, [String(bodyBytes)], env)
 }
 
 /** Start the stripped ceiling server (bench/ceiling-server.ts) on the given Redis URLs. */
-export async function startCeiling (workers: number, usersUrl: string, featuresUrl: string, env: Record<string, string> = {}): Promise<Baseline> {
+export async function startCeiling (workers: number, usersUrl: string, featuresUrl: string, env: Record<string, string> = {}): Promise<ReferenceTarget> {
   return await startTarget(CEILING, 'ceiling', workers, [usersUrl, featuresUrl], env)
 }
 
 // A cluster script started as `<script> <port> <workers> ...args`, whose workers each print
 // `<name> listening <pid>`.
-async function startTarget (script: string, name: string, workers: number, args: readonly string[], env: Record<string, string>): Promise<Baseline> {
+async function startTarget (script: string, name: string, workers: number, args: readonly string[], env: Record<string, string>): Promise<ReferenceTarget> {
   const port = await freePort()
   // Run through tsx like the harness; the loader costs at startup only, the workers run plain node:http.
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, String(port), String(workers), ...args], {
     env: { ...process.env, NODE_V8_COVERAGE: '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  liveBaselines.add(child)
-  child.once('exit', () => liveBaselines.delete(child))
+  liveReferences.add(child)
+  child.once('exit', () => liveReferences.delete(child))
   const workerPids: number[] = []
   const listening = new RegExp(`${name} listening (\\d+)\\n`, 'g')
   await new Promise<void>((resolve, reject) => {

@@ -4,6 +4,7 @@ import { once } from 'node:events'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { pino, type Logger } from 'pino'
 import { createAdminServer } from '../../src/admin/admin-server.js'
 import { tokenLine } from '../../src/config/admin-tokens.js'
@@ -59,7 +60,7 @@ export async function startAdmin (env: Record<string, string>, options: { now?: 
       // Runs only when the connection is slower than the first read: timing, not a path to cover.
       /* c8 ignore next 2 */
       if (Date.now() > deadline) throw err
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      await sleep(20)
     }
   }
   const { port } = server.address() as { port: number }
