@@ -273,8 +273,10 @@ export class RedisClusterGroup {
   async waitUntilSettled (timeoutMs = SETTLE_TIMEOUT_MS): Promise<void> {
     await waitFor('every cluster node to be ok and agree on the slot owners', timeoutMs, async () => {
       let agreed: string | undefined
-      for (const node of this.nodes.filter(isRunning)) {
-        const view = await withAdmin(node.port, async (client) => await nodeView(client, this.nodes.length))
+      const running = this.nodes.filter(isRunning)
+      const runningPorts = new Set(running.map((n) => n.port))
+      for (const node of running) {
+        const view = await withAdmin(node.port, async (client) => await nodeView(client, this.nodes.length, runningPorts))
         if (view === undefined) return undefined
         if (agreed !== undefined && view !== agreed) return undefined
         agreed = view
@@ -319,16 +321,21 @@ export class RedisClusterGroup {
 }
 
 /**
- * One node's settled view as a string to compare across nodes (its slot owners), or undefined if it
- * is not settled yet.
+ * One node's settled view as a string to compare across nodes, or undefined if it is not settled yet.
+ * The view is the slot owners and every member's role and primary: `redis-cli --cluster create`
+ * returns once the slots agree, but a node can still list a fresh replica as a slotless primary
+ * until gossip reaches it (a loaded CI run saw four primaries and two replicas right after start),
+ * so the roles must agree too. A running node that anyone suspects (`fail?`) or has failed is not
+ * settled either: a failover may be on its way.
  */
-async function nodeView (client: Redis, nodeCount: number): Promise<string | undefined> {
+async function nodeView (client: Redis, nodeCount: number, runningPorts: ReadonlySet<number>): Promise<string | undefined> {
   const info = parseInfo(String(await client.call('CLUSTER', ['INFO'])))
   if (info.get('cluster_state') !== 'ok') return undefined
   if (info.get('cluster_slots_assigned') !== String(SLOT_COUNT)) return undefined
   if (info.get('cluster_known_nodes') !== String(nodeCount)) return undefined
   const members = parseClusterNodes(String(await client.call('CLUSTER', ['NODES'])))
   if (members.some((m) => m.handshake)) return undefined
+  if (members.some((m) => runningPorts.has(m.port) && (m.failed || m.suspected))) return undefined
   const self = members.find((m) => m.myself)
   if (self?.role === 'replica') {
     const replication = parseInfo(String(await client.call('INFO', ['replication'])))
@@ -336,7 +343,10 @@ async function nodeView (client: Redis, nodeCount: number): Promise<string | und
   }
   const ranges = parseClusterSlots(await client.call('CLUSTER', ['SLOTS']))
   if (ranges.reduce((sum, r) => sum + r.end - r.start + 1, 0) !== SLOT_COUNT) return undefined
-  return ranges.map((r) => `${r.start}-${r.end}@${r.port}`).join(' ')
+  const portOf = new Map(members.map((m) => [m.id, m.port]))
+  const roles = [...members].sort((a, b) => a.port - b.port)
+    .map((m) => `${m.port}:${m.role}${m.primaryId === undefined ? '' : `->${portOf.get(m.primaryId) ?? '?'}`}${m.failed ? ':fail' : ''}`)
+  return `${ranges.map((r) => `${r.start}-${r.end}@${r.port}`).join(' ')} | ${roles.join(' ')}`
 }
 
 /** Run `redis-cli --cluster create` and fail with its output if it fails. */
@@ -378,6 +388,8 @@ function ownerOf (ranges: SlotRange[], slot: number): number {
 }
 
 interface ParsedMember extends Omit<ClusterMember, 'server'> {
+  /** Flagged `fail?` (PFAIL): this node has not heard from it within the node timeout. */
+  suspected: boolean
   myself: boolean
   handshake: boolean
 }
@@ -403,6 +415,7 @@ function parseClusterNodes (text: string): ParsedMember[] {
       primaryId: primaryId === '-' ? undefined : primaryId,
       slots,
       failed: flags.includes('fail'),
+      suspected: flags.includes('fail?'),
       myself: flags.includes('myself'),
       handshake: flags.includes('handshake') || flags.includes('noaddr'),
     }
