@@ -3,11 +3,10 @@
 // (src/location/location.ts). The outcome is the request context, or the registry error to answer
 // with; each route renders that error in its own protocol's shape.
 
-import type { IncomingMessage } from 'node:http'
 import { caller, type RequestContext } from '../core/context.js'
 import { HTTP_ERRORS, type HttpErrorDef } from '../errors.js'
 import { resolveLocation, type LocationInput, type LocationOptions } from '../location/location.js'
-import { requestToken, type AuthResult } from './auth.js'
+import type { AuthResult } from './auth.js'
 
 /** What identification needs of a store. */
 export interface TokenLookup {
@@ -42,17 +41,10 @@ export function locator (options: LocationOptions, onInvalid: () => void): Locat
 }
 
 /**
- * Identify a request's caller. Anonymous and malformed requests are decided at once, without a
- * promise; a token costs one (batched) lookup.
+ * The caller for a request's Authorization result (http/auth.ts `requestToken`). Anonymous and
+ * malformed requests are decided at once, without a promise; a token costs one (batched) lookup.
+ * Routes read the header themselves first, so OFREP can check its body between the two steps.
  * @param location the request's location (see {@link locator}), undefined for none
- */
-export function identify (req: Pick<IncomingMessage, 'headers' | 'rawHeaders'>, store: TokenLookup, location?: string): Identified | Promise<Identified> {
-  return contextOf(requestToken(req), store, location)
-}
-
-/**
- * The caller of an already-read Authorization result: for a route that must check more of the
- * request (OFREP's body) between reading the header and asking the store.
  */
 export function contextOf (token: AuthResult, store: TokenLookup, location?: string): Identified | Promise<Identified> {
   if (token === null) return caller(null, location)

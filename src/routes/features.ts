@@ -15,7 +15,7 @@ import type { FeatureStore } from '../store/store.js'
  */
 export function featuresRoute (store: FeatureStore, replier: Replier, locate: Locate): Route {
   // Where the store can answer a token in one round trip (both roles on one instance and db), a
-  // signed-in caller without a location takes it; everyone else goes by identify, then featuresFor.
+  // signed-in caller without a location takes it; everyone else goes by contextOf, then featuresFor.
   const oneTrip = store.featuresForToken
   async function get (req: IncomingMessage, res: ServerResponse): Promise<void> {
     const token = requestToken(req)

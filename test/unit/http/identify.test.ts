@@ -3,7 +3,8 @@
 import t from 'tap'
 import { caller } from '../../../src/core/context.js'
 import { HTTP_ERRORS } from '../../../src/errors.js'
-import { contextOf, identify, isError, locator } from '../../../src/http/identify.js'
+import { requestToken } from '../../../src/http/auth.js'
+import { contextOf, isError, locator } from '../../../src/http/identify.js'
 
 const store = {
   asked: [] as string[],
@@ -14,6 +15,9 @@ const store = {
 }
 const req = (authorization?: string): { headers: { authorization?: string }, rawHeaders: string[] } =>
   authorization === undefined ? { headers: {}, rawHeaders: [] } : { headers: { authorization }, rawHeaders: ['Authorization', authorization] }
+// What the routes do: read the header, then ask for the caller.
+const identify = (request: ReturnType<typeof req>, lookup: typeof store, location?: string): ReturnType<typeof contextOf> =>
+  contextOf(requestToken(request), lookup, location)
 
 t.test('an anonymous request is decided at once, without asking the store', async (t) => {
   store.asked = []
