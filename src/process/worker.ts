@@ -54,10 +54,18 @@ export async function runWorker (config: Config): Promise<void> {
   // The parent (our primary or pm2) is gone: nobody routes connections here any more.
   process.on('disconnect', () => shutdown('parent disconnected'))
 
+  const waitUntil = Date.now() + DEFAULTS.storeWaitMs
   const reachable = await waitForStore(probe, DEFAULTS.storeWaitMs)
   if (!reachable) log.warn('feature store not reachable yet; listening anyway (503 until it is)')
   // The admin listener first: a port it cannot have stops the boot before any public traffic arrives.
-  if (admin !== undefined) await listen(admin.server, admin.port, admin.host)
+  if (admin !== undefined) {
+    // The admin store opens its own connection, which fails fast until it is up: without this wait a
+    // script's first write right after a restart could meet a 503. Same deadline as the feature store.
+    const adminStore = admin.store
+    const answers = async (): Promise<boolean> => await adminStore.snapshot().then(() => true, () => false)
+    if (!await waitForStore(answers, Math.max(0, waitUntil - Date.now()))) log.warn('admin store not reachable yet; admin listening anyway (503 until it is)')
+    await listen(admin.server, admin.port, admin.host)
+  }
   await listen(server, config.port, config.host)
   log.info({ port: config.port, store: store.kind, admin: admin === undefined ? undefined : { host: admin.host, port: (admin.server.address() as AddressInfo).port } }, 'worker listening')
   // pm2 (wait_ready) and our primary both wait for READY before retiring the worker it replaces, and

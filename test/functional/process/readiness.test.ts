@@ -1,9 +1,14 @@
 // What the built cluster (node dist/main.js) says about its readiness when Redis is down at boot:
 // it listens and says so, and it says "ready" (log line and supervisor message) only once Redis answers.
+// The admin listener waits for its own store within the same deadline.
 
 import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { once } from 'node:events'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { freePort, RedisServer } from '../../helpers/redis-server.js'
@@ -96,4 +101,55 @@ t.test('a service stopped before Redis ever answers exits cleanly and never says
   const [code] = await once(child, 'exit') as [number | null]
   t.equal(code, 0, 'exits 0: the store poll does not hold the worker')
   t.notMatch(out, 'service ready')
+})
+
+t.test('with Redis unreachable at boot the admin listener opens after the same wait, answers 503 until Redis answers, then serves', async (t) => {
+  t.plan(7)
+  const redis = new RedisServer()
+  redis.port = await freePort()
+  t.teardown(async () => { await redis.stop() })
+  const dir = await mkdtemp(join(tmpdir(), 'tf-admin-ready-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  const token = 'a'.repeat(64)
+  const tokens = join(dir, 'admin-tokens')
+  await writeFile(tokens, `ops read ${createHash('sha256').update(token).digest('hex')}\n`)
+  const [port, adminPort] = [await freePort(), await freePort()]
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: '1', REDIS_USERS_URL: redis.url, REDIS_FEATURES_URL: redis.url,
+      ADMIN_PORT: String(adminPort), ADMIN_TOKENS_FILE: tokens,
+    },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  let out = ''
+  child.stdout?.setEncoding('utf8')
+  child.stdout?.on('data', (c: string) => { out += c })
+  for (let i = 0; i < 1_000 && !out.includes(LISTENING_LINE); i++) await sleep(20)
+  t.match(out, 'admin store not reachable yet; admin listening anyway (503 until it is)', 'the worker says why the admin listener opened without its store')
+  const admin = async (): Promise<{ status: number, retryAfter: string | undefined }> => await new Promise((resolve, reject) => {
+    const req = request(`http://127.0.0.1:${adminPort}/admin/v1/features`, { agent: false, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.resume()
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+  const down = await admin()
+  t.equal(down.status, 503, 'the admin API answers 503 while Redis is down')
+  t.ok(down.retryAfter, 'with Retry-After')
+  await redis.start()
+  let up = await admin()
+  for (let i = 0; i < 500 && up.status !== 200; i++) {
+    await sleep(20)
+    up = await admin()
+  }
+  t.equal(up.status, 200, 'and serves once Redis answers')
+  t.equal((out.match(/admin store not reachable yet/g) ?? []).length, 1, 'said once')
+  // The worker polls its feature store and reports READY on its own schedule.
+  for (let i = 0; i < 1_000 && !out.includes('service ready'); i++) await sleep(20)
+  t.match(out, 'service ready', 'the service becomes ready')
+  child.kill('SIGTERM')
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal(code, 0, 'stops cleanly')
 })
