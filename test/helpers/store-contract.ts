@@ -218,6 +218,21 @@ export function storeContract (t: Test, name: string, factory: StoreFactory): vo
     })
   })
 
+  t.test(`${name}: every schedule among more than a thousand features of one answer is read`, async (t) => {
+    // The scripts count the schedule keys of an answer's features with EXISTS in chunks of 1000 and
+    // stop reading once that many are found: a lost chunk or a short count would leave some of the
+    // 500 ended features on.
+    t.plan(2)
+    const global = Array.from({ length: 1_500 }, (_, i) => `g${String(i).padStart(4, '0')}`)
+    const ended = global.filter((_, i) => i % 3 === 0)
+    const schedules = Object.fromEntries([...ended, 'u_ended'].map((feature) => [feature, { end: '978307200000' }]))
+    const store = await factory({ global_features: global, active_features: ['u_open', 'u_ended'], user_features: { 1: ['u_open', 'u_ended'] }, schedules })
+    t.teardown(() => store.close())
+    const open = global.filter((_, i) => i % 3 !== 0)
+    t.same(await store.featuresFor(caller(null)), open, 'the 1,000 without an ended schedule, for an anonymous caller')
+    t.same(await store.featuresFor(caller('1')), [...open, 'u_open'], 'and for a user, whose own ended feature is off too')
+  })
+
   t.test(`${name}: targeting by location and rollout`, async (t) => {
     const store = await factory(TARGETING_DATA)
     t.teardown(() => store.close())

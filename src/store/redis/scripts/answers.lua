@@ -16,7 +16,8 @@
 -- active_features is named before the set in SINTER so a wrong type on it is reported even for sets
 -- that do not exist (SINTER stops at the first missing key).
 -- Size: a set contributes at most |global| + min(|set|, |active|) features, known from SCARDs (O(1))
--- before any set work. Past the limit, a TOOLARGE error reply (with that bound) takes the place of
+-- before any set work (one SCARD of active_features when global and all of active fit, the
+-- common case; else one per set). Past the limit, a TOOLARGE error reply (with that bound) takes the place of
 -- what would be computed: the whole reply's when global alone is too large, else that set's. A
 -- rollout hash of more than the limit is refused for the batch's users the same way (HLEN, O(1)).
 -- Cost beyond the sets: HLEN rollout, and when the hash has fields one SISMEMBER per field.
@@ -30,8 +31,10 @@ local nactive = redis.pcall('SCARD', KEYS[2])
 if ARGV[2] == '1' then
   out[2] = rolloutPart(KEYS[3], KEYS[2], nactive, limit)
 end
+-- When global and all of active fit, every set does (its bound is at most that): no SCARD per set.
+local fits = type(nactive) == 'number' and nglobal + nactive <= limit
 for i = 4, #KEYS do
-  local nset = redis.pcall('SCARD', KEYS[i])
+  local nset = fits and 0 or redis.pcall('SCARD', KEYS[i])
   -- A wrong type (an error table) is left to SINTER, which reports it as before.
   if type(nactive) == 'number' and type(nset) == 'number' and nglobal + math.min(nset, nactive) > limit then
     out[i] = redis.error_reply('TOOLARGE ' .. (nglobal + math.min(nset, nactive)))
