@@ -161,10 +161,13 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
       // Read by the targeting scenario only; the others send no such header (one header lookup).
       LOCATION_HEADER,
       NODE_OPTIONS: options.serviceNodeOptions,
-      ...policy,
+      // The service's primary sets cluster.schedulingPolicy from its own variable, which overrides
+      // node's NODE_CLUSTER_SCHED_POLICY (the variable the baseline and the ceiling go by).
+      ...(options.schedPolicy === '' ? {} : { CLUSTER_SCHEDULING: options.schedPolicy }),
     })
     const execArgv = options.serviceExecArgv === '' ? [] : options.serviceExecArgv.split(' ')
     service = await startService(serviceEnv(redis.usersUrl, redis.featuresUrl), options.workers, false, execArgv)
+    checkScheduling(service, options.schedPolicy)
     // The original stack reads plain Redis URLs only: its target runs on the default topology.
     if (options.seed && redis.plain) {
       seed = await startSeed(redis.usersUrl, redis.featuresUrl)
@@ -314,6 +317,17 @@ async function checkReference (data: DataSet, url: string, calls: readonly Call[
     agent.destroy()
   }
   if (report.failed > 0) throw new Error(`the ceiling answered ${report.failed} of ${report.checked} checked calls wrong: ${report.failures.join('; ')}`)
+}
+
+/**
+ * Refuse a run whose service does not use the policy asked for: until this check, `--sched-policy`
+ * set only NODE_CLUSTER_SCHED_POLICY, which the service's primary overrides, so "none" runs measured
+ * the service under rr (bench/README.md, round two).
+ */
+function checkScheduling (service: Service, asked: BenchOptions['schedPolicy']): void {
+  const said = service.logs.find((line) => line.msg === 'tideflags starting on Redis')?.scheduling
+  const expected = asked === '' ? 'rr' : asked
+  if (said !== expected) throw new Error(`the service says it schedules connections ${JSON.stringify(said)}, not ${expected}`)
 }
 
 function withoutProgress ({ progress: _progress, ...rest }: BenchOptions): Omit<BenchOptions, 'progress'> {

@@ -44,6 +44,14 @@ t.test('--no-ceiling leaves the ceiling target out', async (t) => {
   t.match(stdout, /ceiling target off/)
 })
 
+t.test('--sched-policy none reaches the service: the harness refuses a run whose service says another policy', async (t) => {
+  // Until this was checked, the flag set only node's NODE_CLUSTER_SCHED_POLICY, which the service's
+  // primary overrides with CLUSTER_SCHEDULING: "none" runs measured the service under rr.
+  const { code, stdout, stderr } = await bench(['--quick', '--no-save', '--no-ceiling', '--scenarios', 'anonymous', '--sched-policy', 'none'])
+  t.equal(code, 0, `exit code 0 (stderr: ${stderr.slice(-2000)})`)
+  t.match(stdout, /cluster scheduling none/)
+})
+
 t.test('the conn-per-request scenario is refused under autocannon, which cannot open a connection per request', async (t) => {
   const refused = await bench(['--quick', '--no-save', '--scenarios', 'conn-per-request'])
   t.equal(refused.code, 2, 'a usage error')
