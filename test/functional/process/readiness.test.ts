@@ -2,7 +2,7 @@
 // it listens and says so, and it says "ready" (log line and supervisor message) only once Redis answers.
 // The admin listener waits for its own store within the same deadline.
 
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -10,7 +10,7 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { freePort, RedisServer } from '../../helpers/redis-server.js'
 import { MAIN } from '../../helpers/service.js'
 
@@ -24,6 +24,24 @@ async function status (url: string): Promise<number> {
 }
 
 const LISTENING_LINE = 'service listening; feature store not reachable yet (503 until it is)'
+
+/**
+ * Start the built service with one worker and `env` on top of the caller's, without an IPC channel
+ * (as a plain `npm start`), and wait until it says it listens without its store. `output()` is its
+ * stdout so far; the process is killed at teardown if still running.
+ */
+async function startWithoutStore (t: Test, env: Record<string, string>): Promise<{ child: ChildProcess, output: () => string }> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, HOST: '127.0.0.1', WORKERS: '1', ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  let out = ''
+  child.stdout?.setEncoding('utf8')
+  child.stdout?.on('data', (c: string) => { out += c })
+  for (let i = 0; i < 1_000 && !out.includes(LISTENING_LINE); i++) await sleep(20)
+  return { child, output: () => out }
+}
 
 t.test('with Redis unreachable at boot the service says it listens, not that it is ready, until Redis answers', async (t) => {
   t.plan(10)
@@ -86,21 +104,14 @@ t.test('with Redis unreachable at boot the service says it listens, not that it 
 t.test('a service stopped before Redis ever answers exits cleanly and never says it is ready', async (t) => {
   t.plan(3)
   const redisPort = await freePort()
-  const port = await freePort()
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: '1', REDIS_USERS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_FEATURES_URL: `redis://127.0.0.1:${redisPort}` },
-    stdio: ['ignore', 'pipe', 'ignore'],
+  const { child, output } = await startWithoutStore(t, {
+    PORT: String(await freePort()), REDIS_USERS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_FEATURES_URL: `redis://127.0.0.1:${redisPort}`,
   })
-  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  let out = ''
-  child.stdout?.setEncoding('utf8')
-  child.stdout?.on('data', (c: string) => { out += c })
-  for (let i = 0; i < 1_000 && !out.includes(LISTENING_LINE); i++) await sleep(20)
-  t.match(out, LISTENING_LINE)
+  t.match(output(), LISTENING_LINE)
   child.kill('SIGTERM')
   const [code] = await once(child, 'exit') as [number | null]
   t.equal(code, 0, 'exits 0: the store poll does not hold the worker')
-  t.notMatch(out, 'service ready')
+  t.notMatch(output(), 'service ready')
 })
 
 t.test('with Redis unreachable at boot the admin listener opens after the same wait, answers 503 until Redis answers, then serves', async (t) => {
@@ -113,20 +124,11 @@ t.test('with Redis unreachable at boot the admin listener opens after the same w
   const token = 'a'.repeat(64)
   const tokens = join(dir, 'admin-tokens')
   await writeFile(tokens, `ops read ${createHash('sha256').update(token).digest('hex')}\n`)
-  const [port, adminPort] = [await freePort(), await freePort()]
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: '1', REDIS_USERS_URL: redis.url, REDIS_FEATURES_URL: redis.url,
-      ADMIN_PORT: String(adminPort), ADMIN_TOKENS_FILE: tokens,
-    },
-    stdio: ['ignore', 'pipe', 'ignore'],
+  const adminPort = await freePort()
+  const { child, output } = await startWithoutStore(t, {
+    PORT: String(await freePort()), REDIS_USERS_URL: redis.url, REDIS_FEATURES_URL: redis.url, ADMIN_PORT: String(adminPort), ADMIN_TOKENS_FILE: tokens,
   })
-  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  let out = ''
-  child.stdout?.setEncoding('utf8')
-  child.stdout?.on('data', (c: string) => { out += c })
-  for (let i = 0; i < 1_000 && !out.includes(LISTENING_LINE); i++) await sleep(20)
-  t.match(out, 'admin store not reachable yet; admin listening anyway (503 until it is)', 'the worker says why the admin listener opened without its store')
+  t.match(output(), 'admin store not reachable yet; admin listening anyway (503 until it is)', 'the worker says why the admin listener opened without its store')
   const admin = async (): Promise<{ status: number, retryAfter: string | undefined }> => await new Promise((resolve, reject) => {
     const req = request(`http://127.0.0.1:${adminPort}/admin/v1/features`, { agent: false, headers: { authorization: `Bearer ${token}` } }, (res) => {
       res.resume()
@@ -145,10 +147,10 @@ t.test('with Redis unreachable at boot the admin listener opens after the same w
     up = await admin()
   }
   t.equal(up.status, 200, 'and serves once Redis answers')
-  t.equal((out.match(/admin store not reachable yet/g) ?? []).length, 1, 'said once')
+  t.equal((output().match(/admin store not reachable yet/g) ?? []).length, 1, 'said once')
   // The worker polls its feature store and reports READY on its own schedule.
-  for (let i = 0; i < 1_000 && !out.includes('service ready'); i++) await sleep(20)
-  t.match(out, 'service ready', 'the service becomes ready')
+  for (let i = 0; i < 1_000 && !output().includes('service ready'); i++) await sleep(20)
+  t.match(output(), 'service ready', 'the service becomes ready')
   child.kill('SIGTERM')
   const [code] = await once(child, 'exit') as [number | null]
   t.equal(code, 0, 'stops cleanly')
