@@ -76,9 +76,24 @@ t.test('a turn of anonymous callers only is one script call: the global features
   const calls = await commandCalls(features)
   t.equal(calls.scripts, 1, 'one round trip for the turn')
   t.equal(calls.smembers, 1, 'global_features read once')
-  t.equal(calls.hgetall, 2, 'one schedule lookup per global feature (a schedule may close one)')
+  t.equal(calls.exists, 1, 'one EXISTS over the global features\' schedule keys (a schedule may close one)')
+  t.equal(calls.hgetall ?? 0, 0, 'and no schedule hash read when none exists')
   t.equal(calls.sinter ?? 0, 0, 'no set intersected')
   t.equal(calls.time ?? 0, 0, 'no clock read when no schedule exists')
+})
+
+t.test('with a schedule on a global feature, the same call reads that hash and the clock', async (t) => {
+  await features.hset('schedule:feature_2', 'end', '978307200000')
+  t.teardown(async () => { await features.del('schedule:feature_2') })
+  await resetCounters()
+  const answers = await Promise.all([null, null].map((id) => pair.store.featuresFor(caller(id))))
+  t.same(answers, [['feature_1'], ['feature_1']], 'the ended feature is off')
+  const calls = await commandCalls(features)
+  t.equal(calls.scripts, 1, 'still one round trip')
+  t.equal(calls.exists, 1, 'one EXISTS')
+  // SMEMBERS order decides whether feature_1's key is tried before the one that exists.
+  t.ok((calls.hgetall ?? 0) >= 1 && (calls.hgetall ?? 0) <= 2, `the schedule read, the search stopping once it is found (${calls.hgetall ?? 0} HGETALL)`)
+  t.equal(calls.time, 1, 'and the clock read once')
 })
 
 t.test('more lookups in one turn than a call may carry are split into full calls', async (t) => {
